@@ -1,0 +1,103 @@
+/** Socket adapter for Node (and anything else that implements `node:net` / `node:tls`). */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import {
+  abortError,
+  ConnectionError,
+  type ConnectOptions,
+  type Socket,
+  type SocketAdapter,
+} from "./socket.ts";
+
+export const nodeAdapter: SocketAdapter = {
+  connect(o: ConnectOptions): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      if (o.signal?.aborted) return reject(abortError(o.signal));
+      const t = o.tls;
+      const sock: net.Socket = t
+        ? tls.connect({
+          host: o.host,
+          port: o.port,
+          ca: t.ca,
+          cert: t.cert,
+          key: t.key,
+          servername: t.serverName ?? (net.isIP(o.host) ? undefined : o.host),
+          rejectUnauthorized: t.rejectUnauthorized ?? true,
+        })
+        : net.createConnection({ host: o.host, port: o.port });
+      const onAbort = () => {
+        sock.destroy();
+        reject(abortError(o.signal!));
+      };
+      o.signal?.addEventListener("abort", onAbort, { once: true });
+      const onError = (e: Error) => {
+        o.signal?.removeEventListener("abort", onAbort);
+        sock.destroy();
+        reject(new ConnectionError(`cannot connect to ${o.host}:${o.port}: ${e.message}`, { cause: e }));
+      };
+      sock.once("error", onError);
+      sock.once(t ? "secureConnect" : "connect", () => {
+        o.signal?.removeEventListener("abort", onAbort);
+        sock.off("error", onError);
+        sock.setNoDelay(true);
+        resolve(wrap(sock));
+      });
+    });
+  },
+};
+
+function wrap(sock: net.Socket): Socket {
+  let failure: Error | undefined;
+  const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
+  let drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  const readable = new ReadableStream<Uint8Array>({
+    start(controller) {
+      sock.on("data", (chunk: Uint8Array) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        // Stop reading from the kernel while the consumer is behind: real backpressure.
+        if ((controller.desiredSize ?? 1) <= 0) sock.pause();
+      });
+      sock.on("error", (e: Error) => {
+        failure = new ConnectionError(`socket error: ${e.message}`, { cause: e });
+      });
+      sock.once("close", () => {
+        for (const w of drainWaiters) w.reject(failure ?? new ConnectionError("socket closed"));
+        drainWaiters = [];
+        if (failure) controller.error(failure);
+        else {
+          try {
+            controller.close();
+          } catch { /* already errored or closed */ }
+        }
+      });
+    },
+    pull() {
+      if (sock.isPaused()) sock.resume();
+    },
+    cancel() {
+      sock.destroy();
+    },
+  });
+  sock.on("drain", () => {
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const w of waiters) w.resolve();
+  });
+  return {
+    readable,
+    write(bytes: Uint8Array): Promise<void> {
+      if (sock.destroyed || !sock.writable) {
+        return Promise.reject(failure ?? new ConnectionError("socket is closed"));
+      }
+      if (sock.write(bytes)) return Promise.resolve();
+      return new Promise((resolve, reject) => drainWaiters.push({ resolve, reject }));
+    },
+    close(): Promise<void> {
+      sock.end();
+      // A peer that never acknowledges the FIN must not hold the close forever.
+      const timer = setTimeout(() => sock.destroy(), 1000);
+      return closed.finally(() => clearTimeout(timer));
+    },
+    closed,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The seam between the runtime-agnostic core and each runtime's sockets.
+ *
+ * Everything above this folder talks to a {@link Socket}; only the adapters in this folder touch
+ * `Deno.*`, `Bun.*` or `node:*`.
+ */
+
+/** TLS settings for a connection. PEM strings throughout. */
+export interface TlsOptions {
+  /** Trusted CA certificates (PEM). When omitted, the runtime's default trust store is used. */
+  ca?: string | string[];
+  /** Client certificate chain (PEM), for mutual TLS. */
+  cert?: string;
+  /** Client private key (PEM), for mutual TLS. */
+  key?: string;
+  /** Name to verify the server certificate against (and send as SNI). Defaults to the host. */
+  serverName?: string;
+  /** Verify the server certificate. Defaults to `true`; turning it off is explicit and insecure. */
+  rejectUnauthorized?: boolean;
+}
+
+/** Where and how to connect. */
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  /** Aborts the connection attempt. */
+  signal?: AbortSignal;
+}
+
+/** One byte stream to a broker. */
+export interface Socket {
+  /** Bytes as they arrive. Reading is pull-based: the adapter stops reading when the stream is full. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Resolves when the runtime has accepted all the bytes (this is where backpressure lives). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Closes both directions. Safe to call more than once. */
+  close(): Promise<void>;
+  /** Resolves when the socket is closed, for whatever reason. */
+  readonly closed: Promise<void>;
+}
+
+/** Opens sockets. Pass your own to route through a proxy, inject faults, or support another runtime. */
+export interface SocketAdapter {
+  connect(options: ConnectOptions): Promise<Socket>;
+}
+
+/** The connection could not be made or was lost. Retriable: a new connection may succeed. */
+export class ConnectionError extends Error {
+  override name = "ConnectionError";
+  readonly retriable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The abort reason or a generic error when a signal fired before the socket was ready. */
+export function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new ConnectionError("connection attempt aborted");
+}
