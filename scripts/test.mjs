@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Runs the whole suite (unit and integration tests) on Node, Deno and Bun against a real Kafka broker.
+//
+// When KAFKA_BOOTSTRAP is unset it starts the project's local broker (scripts/kafka) and stops it at the
+// end. Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
+import { spawn, spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "node_modules", ".bin");
+process.env.PATH = `${bin}:${process.env.PATH}`;
+
+const args = process.argv.slice(2);
+const runtimes = [];
+const files = [];
+let unitOnly = false;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--runtime") runtimes.push(args[++i]);
+  else if (args[i] === "--unit") unitOnly = true;
+  else files.push(args[i]);
+}
+if (runtimes.length === 0) runtimes.push("node", "deno", "bun");
+for (const r of runtimes) {
+  if (!["node", "deno", "bun"].includes(r)) {
+    console.error(`unknown runtime ${JSON.stringify(r)}: use node, deno or bun`);
+    process.exit(2);
+  }
+}
+
+const targets = files.length > 0 ? files : unitOnly ? ["tests/unit"] : ["tests/unit", "tests/integration"];
+const kafka = join(root, "scripts", "kafka");
+let startedBroker = false;
+
+function stopBroker() {
+  if (!startedBroker) return;
+  startedBroker = false;
+  spawnSync(kafka, ["stop"], { stdio: "inherit", cwd: root });
+}
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    stopBroker();
+    process.exit(130);
+  });
+}
+
+function run(cmd, cmdArgs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    let out = "";
+    const tee = (stream, sink) =>
+      stream.on("data", (d) => {
+        sink.write(d);
+        out += d.toString();
+      });
+    tee(child.stdout, process.stdout);
+    tee(child.stderr, process.stderr);
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+// Each runner reports its own counts; read them back for one summary line.
+function counts(runtime, out) {
+  // deno and bun colour their summaries; strip ANSI codes before matching.
+  const text = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const last = (re) => {
+    let m, v;
+    while ((m = re.exec(text)) !== null) v = Number(m[1]);
+    return v;
+  };
+  if (runtime === "node") return { pass: last(/^ℹ pass (\d+)$/gm), fail: last(/^ℹ fail (\d+)$/gm) };
+  if (runtime === "deno") {
+    const m = /(?:ok|FAILED) \| \d+ passed \((\d+) steps?\) \| \d+ failed(?: \((\d+) steps?\))?/.exec(text);
+    if (m) return { pass: Number(m[1]), fail: Number(m[2] ?? 0) };
+    return { pass: last(/\| (\d+) passed/g), fail: last(/\| (\d+) failed/g) };
+  }
+  return { pass: last(/^\s*(\d+) pass$/gm), fail: last(/^\s*(\d+) fail$/gm) };
+}
+
+async function main() {
+  const needsBroker = targets.some((t) => t.includes("integration"));
+  if (needsBroker && !process.env.KAFKA_BOOTSTRAP) {
+    if (process.env.KAFKA_HARNESS === "testcontainers") {
+      console.error("KAFKA_HARNESS=testcontainers needs a Docker engine; none is configured here");
+      process.exit(2);
+    }
+    const started = spawnSync(kafka, ["start"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const lines = started.stdout.toString().trim().split("\n");
+    process.stdout.write(started.stdout);
+    if (started.status !== 0) {
+      console.error("could not start the local Kafka broker (see above)");
+      process.exit(1);
+    }
+    startedBroker = true;
+    process.env.KAFKA_BOOTSTRAP = lines[lines.length - 1].trim();
+  }
+  if (needsBroker) console.log(`broker: ${process.env.KAFKA_BOOTSTRAP}`);
+
+  const results = [];
+  try {
+    for (const runtime of runtimes) {
+      console.log(`\n=== ${runtime} ===`);
+      const cmd = runtime === "node"
+        ? ["node", ["--test", "--test-reporter=spec", ...targets.map((t) => t.endsWith(".ts") ? t : `${t}/**/*.test.ts`)]]
+        : runtime === "deno"
+        ? ["deno", ["test", "-A", "--no-check", ...targets]]
+        : ["bun", ["test", "--timeout", "300000", ...targets.map((t) => (t.startsWith(".") ? t : `./${t}`))]];
+      const { code, out } = await run(cmd[0], cmd[1]);
+      const c = counts(runtime, out);
+      results.push({ runtime, code, ...c });
+    }
+  } finally {
+    stopBroker();
+  }
+
+  console.log("\n=== summary ===");
+  let pass = 0;
+  let fail = 0;
+  let ok = true;
+  for (const r of results) {
+    const status = r.code === 0 ? "ok" : "FAILED";
+    console.log(`${r.runtime}: ${status} (${r.pass ?? "?"} passed, ${r.fail ?? "?"} failed, exit ${r.code})`);
+    pass += r.pass ?? 0;
+    fail += r.fail ?? 0;
+    if (r.code !== 0 || r.pass === undefined || r.pass === 0) ok = false;
+  }
+  if (!ok && fail === 0) fail = 1; // a runner that crashed or ran nothing still counts as a failure
+  console.log(`${pass} passed, ${fail} failed`);
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  stopBroker();
+  process.exit(1);
+});
