@@ -62,7 +62,7 @@ function run(cmd, cmdArgs) {
 // Each runner reports its own counts; read them back for one summary line.
 function counts(runtime, out) {
   // deno and bun colour their summaries; strip ANSI codes before matching.
-  const text = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const text = out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
   const last = (re) => {
     let m, v;
     while ((m = re.exec(text)) !== null) v = Number(m[1]);
@@ -78,6 +78,12 @@ function counts(runtime, out) {
 }
 
 async function main() {
+  // The broker jars also carry Kafka's message definitions, which the unit tests compare against.
+  const fetched = spawnSync(kafka, ["fetch"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  if (fetched.status !== 0) {
+    console.error("could not fetch the Kafka jars (see above)");
+    process.exit(1);
+  }
   const needsBroker = targets.some((t) => t.includes("integration"));
   if (needsBroker && !process.env.KAFKA_BOOTSTRAP) {
     if (process.env.KAFKA_HARNESS === "testcontainers") {
@@ -101,7 +107,11 @@ async function main() {
     for (const runtime of runtimes) {
       console.log(`\n=== ${runtime} ===`);
       const cmd = runtime === "node"
-        ? ["node", ["--test", "--test-reporter=spec", ...targets.map((t) => t.endsWith(".ts") ? t : `${t}/**/*.test.ts`)]]
+        ? ["node", [
+          "--test",
+          "--test-reporter=spec",
+          ...targets.map((t) => t.endsWith(".ts") ? t : `${t}/**/*.test.ts`),
+        ]]
         : runtime === "deno"
         ? ["deno", ["test", "-A", "--no-check", ...targets]]
         : ["bun", ["test", "--timeout", "300000", ...targets.map((t) => (t.startsWith(".") ? t : `./${t}`))]];

@@ -1,0 +1,278 @@
+/**
+ * The cluster as the client sees it: bootstrap, a metadata cache, one connection per broker, leader
+ * routing and retries.
+ */
+import { type Api, Connection, type RequestOptions } from "./connection.ts";
+import { type RetryOptions, withRetry } from "./retry.ts";
+import { Metadata } from "../protocol/messages/metadata.ts";
+import { KafkaError } from "../protocol/errors.ts";
+import { ZERO_UUID } from "../protocol/writer.ts";
+import { ConnectionError, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
+import { defaultAdapter } from "../transport/runtime.ts";
+
+/** Options shared by every client: where the cluster is and how to talk to it. */
+export interface ClusterOptions extends RetryOptions {
+  /** `host:port` of one or more brokers, as a list or comma-separated. */
+  bootstrapServers: string | readonly string[];
+  /** Sent with every request; shows in broker logs and quotas. Default `"kafka-ts"`. */
+  clientId?: string;
+  /** Opens sockets. Defaults to the adapter for the current runtime. */
+  adapter?: SocketAdapter;
+  tls?: TlsOptions;
+  /** Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Metadata older than this is refreshed before use. Default 5 min. */
+  metadataMaxAgeMs?: number;
+}
+
+/** A broker of the cluster. */
+export interface BrokerInfo {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+/** One partition's placement. */
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** A topic's id and partitions, ordered by partition number. */
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: PartitionInfo[];
+}
+
+interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses `host:port` (IPv6 as `[::1]:9092`), naming the bad entry when it is malformed. */
+export function parseHostPort(s: string): HostPort {
+  const m = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})\s*$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new TypeError(`bootstrapServers: expected "host:port", got ${JSON.stringify(s)}`);
+  }
+  return { host: m[1] ?? m[2], port };
+}
+
+export class Cluster {
+  readonly #o: ClusterOptions;
+  readonly #bootstrap: HostPort[];
+  #adapter: SocketAdapter | undefined;
+  #brokers = new Map<number, BrokerInfo>();
+  #topics = new Map<string, { info: TopicInfo; at: number }>();
+  #controllerId = -1;
+  #clusterId: string | null = null;
+  readonly #byNode = new Map<number, Promise<Connection>>();
+  #bootstrapConn: Promise<Connection> | undefined;
+  #closed = false;
+
+  constructor(options: ClusterOptions) {
+    const list = typeof options.bootstrapServers === "string"
+      ? options.bootstrapServers.split(",")
+      : options.bootstrapServers;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new TypeError('bootstrapServers: give at least one "host:port"');
+    }
+    this.#bootstrap = list.map(parseHostPort);
+    this.#o = options;
+  }
+
+  get clientId(): string {
+    return this.#o.clientId ?? "kafka-ts";
+  }
+
+  get retryOptions(): RetryOptions {
+    return this.#o;
+  }
+
+  /** Known brokers, from the last metadata answer. */
+  get brokers(): ReadonlyMap<number, BrokerInfo> {
+    return this.#brokers;
+  }
+
+  get controllerId(): number {
+    return this.#controllerId;
+  }
+
+  get clusterId(): string | null {
+    return this.#clusterId;
+  }
+
+  async #open(hp: HostPort): Promise<Connection> {
+    if (this.#closed) throw new ConnectionError("client is closed");
+    this.#adapter ??= this.#o.adapter ?? await defaultAdapter();
+    return Connection.connect({
+      host: hp.host,
+      port: hp.port,
+      adapter: this.#adapter,
+      tls: this.#o.tls,
+      clientId: this.clientId,
+      connectTimeoutMs: this.#o.connectTimeoutMs,
+      requestTimeoutMs: this.#o.requestTimeoutMs,
+    });
+  }
+
+  /** Caches a connection promise; a failed or closed connection is forgotten so the next call reconnects. */
+  #track(
+    map: { get(): Promise<Connection> | undefined; set(p: Promise<Connection> | undefined): void },
+    open: () => Promise<Connection>,
+  ): Promise<Connection> {
+    const existing = map.get();
+    if (existing) return existing;
+    const p = open();
+    map.set(p);
+    p.then((c) =>
+      c.closed.then(() => {
+        if (map.get() === p) map.set(undefined);
+      }), () => {
+      if (map.get() === p) map.set(undefined);
+    });
+    return p;
+  }
+
+  /** A connection to any broker: a live one if there is one, else the bootstrap servers in turn. */
+  async any(): Promise<Connection> {
+    for (const p of this.#byNode.values()) {
+      const c = await p.catch(() => undefined);
+      if (c && !c.isClosed) return c;
+    }
+    return this.#track({
+      get: () => this.#bootstrapConn,
+      set: (p) => (this.#bootstrapConn = p),
+    }, async () => {
+      let last: unknown;
+      for (const hp of this.#bootstrap) {
+        try {
+          return await this.#open(hp);
+        } catch (e) {
+          last = e;
+        }
+      }
+      throw last instanceof Error ? last : new ConnectionError("no bootstrap server answered");
+    });
+  }
+
+  /** The connection to broker `nodeId`, opened on first use. */
+  async broker(nodeId: number): Promise<Connection> {
+    if (!this.#brokers.has(nodeId)) await this.refreshMetadata([]);
+    const info = this.#brokers.get(nodeId);
+    if (!info) throw new ConnectionError(`broker ${nodeId} is not in the cluster metadata`);
+    return this.#track({
+      get: () => this.#byNode.get(nodeId),
+      set: (p) => (p ? this.#byNode.set(nodeId, p) : this.#byNode.delete(nodeId)),
+    }, () => this.#open(info));
+  }
+
+  /**
+   * Asks for metadata of `topics` (`[]`: brokers only; `null`: every topic) and updates the cache.
+   * Topics the broker reports errors for are not cached; their errors are returned by name.
+   */
+  async refreshMetadata(topics: readonly string[] | null): Promise<Map<string, KafkaError>> {
+    const conn = await this.any();
+    const res = await conn.send(Metadata, {
+      topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    this.#brokers = new Map(
+      res.brokers.map((
+        b,
+      ) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]),
+    );
+    this.#controllerId = res.controllerId ?? -1;
+    this.#clusterId = res.clusterId ?? null;
+    const errors = new Map<string, KafkaError>();
+    const now = performance.now();
+    for (const t of res.topics) {
+      const name = t.name ?? "";
+      if (t.errorCode !== 0) {
+        errors.set(name, KafkaError.fromCode(t.errorCode, { topic: name }));
+        this.#topics.delete(name);
+        continue;
+      }
+      const partitions = t.partitions.map((p) => ({
+        partition: p.partitionIndex,
+        leader: p.leaderId,
+        leaderEpoch: p.leaderEpoch ?? -1,
+        replicas: p.replicaNodes,
+        isr: p.isrNodes,
+      })).sort((a, b) => a.partition - b.partition);
+      this.#topics.set(name, {
+        info: { name, topicId: t.topicId ?? ZERO_UUID, isInternal: t.isInternal ?? false, partitions },
+        at: now,
+      });
+    }
+    return errors;
+  }
+
+  /** The topic's metadata, fetched when missing or stale; unknown topics are retried, then reported. */
+  topic(name: string): Promise<TopicInfo> {
+    return withRetry(async () => {
+      const cached = this.#topics.get(name);
+      if (cached && performance.now() - cached.at < (this.#o.metadataMaxAgeMs ?? 300_000)) return cached.info;
+      const errors = await this.refreshMetadata([name]);
+      const err = errors.get(name);
+      if (err) throw err;
+      const fresh = this.#topics.get(name);
+      if (!fresh) throw KafkaError.fromCode(3, { topic: name });
+      return fresh.info;
+    }, this.#o);
+  }
+
+  /** Forgets cached metadata of a topic (after NOT_LEADER_OR_FOLLOWER and the like). */
+  invalidate(topic?: string): void {
+    if (topic === undefined) this.#topics.clear();
+    else this.#topics.delete(topic);
+  }
+
+  /** The leader of a partition, from metadata. */
+  async leader(topic: string, partition: number): Promise<number> {
+    const info = await this.topic(topic);
+    const p = info.partitions.find((x) => x.partition === partition);
+    if (!p) throw KafkaError.fromCode(3, { topic, partition });
+    if (p.leader < 0) {
+      this.invalidate(topic);
+      throw KafkaError.fromCode(5, { topic, partition }); // LEADER_NOT_AVAILABLE: retriable
+    }
+    return p.leader;
+  }
+
+  /**
+   * Sends to a broker (`"any"` for any broker), retrying on lost connections and timeouts with backoff.
+   * Errors inside the answer are the caller's to read.
+   */
+  send<Req, Res>(
+    target: number | "any",
+    api: Api<Req, Res>,
+    request: Req,
+    options?: RequestOptions,
+  ): Promise<Res> {
+    return withRetry(async () => {
+      const conn = target === "any" ? await this.any() : await this.broker(target);
+      return conn.send(api, request, options);
+    }, this.#o);
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#byNode.values()];
+    if (this.#bootstrapConn) all.push(this.#bootstrapConn);
+    this.#byNode.clear();
+    this.#bootstrapConn = undefined;
+    await Promise.all(all.map((p) => p.then((c) => c.close(), () => undefined)));
+  }
+}

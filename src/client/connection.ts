@@ -1,0 +1,334 @@
+/**
+ * One socket to one broker: framing, correlation ids, pipelined requests, per-request timeouts and
+ * ApiVersions negotiation.
+ */
+import { Writer } from "../protocol/writer.ts";
+import { MalformedResponseError, Reader } from "../protocol/reader.ts";
+import { ApiVersions } from "../protocol/messages/api-versions.ts";
+import { ConnectionError, type Socket, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
+import { RequestTimeoutError, UnsupportedVersionError } from "./errors.ts";
+import { KafkaError } from "../protocol/errors.ts";
+
+/** What a connection needs to know of a Kafka API to send it and read its answer. */
+export interface Api<Req, Res> {
+  readonly name: string;
+  readonly key: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  encodeRequest(w: Writer, req: Req, version: number): void;
+  decodeResponse(r: Reader, version: number): Res;
+  requestHeaderVersion(version: number): number;
+  responseHeaderVersion(version: number): number;
+}
+
+/** How to reach one broker. */
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  adapter: SocketAdapter;
+  tls?: TlsOptions;
+  /** Sent in every request header. */
+  clientId?: string | null;
+  /** Time allowed for the TCP (and TLS) connect plus ApiVersions. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Default time a request may wait for its answer. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Largest response frame accepted; anything larger is treated as corrupt. Default 256 MiB. */
+  maxResponseBytes?: number;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Use exactly this version instead of the highest both sides speak. */
+  version?: number;
+  timeoutMs?: number;
+  /** When false, resolve once written (Produce with acks=0): the broker sends no answer. */
+  expectResponse?: boolean;
+}
+
+/** A broker's supported version range for one API. */
+export interface VersionRange {
+  min: number;
+  max: number;
+}
+
+/** Software name and version sent in ApiVersions (KIP-511). */
+export const CLIENT_SOFTWARE_NAME = "kafka-ts";
+export const CLIENT_SOFTWARE_VERSION = "0.1.0";
+
+interface Pending {
+  api: Api<unknown, unknown>;
+  version: number;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const UNSUPPORTED_VERSION = 35;
+
+export class Connection {
+  readonly host: string;
+  readonly port: number;
+  readonly #socket: Socket;
+  readonly #clientId: string | null;
+  readonly #requestTimeoutMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #pending = new Map<number, Pending>();
+  #nextCorrelationId = 0;
+  #failure: Error | undefined;
+  #versions = new Map<number, VersionRange>();
+  /** Resolves when the connection is closed, for whatever reason. */
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  private constructor(socket: Socket, o: ConnectionOptions) {
+    this.host = o.host;
+    this.port = o.port;
+    this.#socket = socket;
+    this.#clientId = o.clientId ?? null;
+    this.#requestTimeoutMs = o.requestTimeoutMs ?? 30_000;
+    this.#maxResponseBytes = o.maxResponseBytes ?? 256 * 1024 * 1024;
+    this.closed = new Promise((r) => (this.#resolveClosed = r));
+    void this.#readLoop();
+  }
+
+  /** Connects, then negotiates API versions. Fails within `connectTimeoutMs`. */
+  static async connect(o: ConnectionOptions): Promise<Connection> {
+    const timeoutMs = o.connectTimeoutMs ?? 10_000;
+    const ac = new AbortController();
+    const timer = setTimeout(
+      () => ac.abort(new ConnectionError(`connect to ${o.host}:${o.port} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      const socket = await o.adapter.connect({ host: o.host, port: o.port, tls: o.tls, signal: ac.signal });
+      const conn = new Connection(socket, o);
+      try {
+        await conn.#negotiate(timeoutMs);
+      } catch (e) {
+        await conn.close();
+        throw e;
+      }
+      return conn;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The broker's version ranges, by API key, from its ApiVersions answer. */
+  get apiVersions(): ReadonlyMap<number, VersionRange> {
+    return this.#versions;
+  }
+
+  get isClosed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** The highest version of `api` both sides speak; throws `UnsupportedVersionError` when there is none. */
+  versionFor(api: Api<unknown, unknown>): number {
+    const broker = this.#versions.get(api.key);
+    if (!broker) {
+      throw new UnsupportedVersionError(`broker ${this.host}:${this.port} does not support ${api.name}`);
+    }
+    const max = Math.min(broker.max, api.maxVersion);
+    const min = Math.max(broker.min, api.minVersion);
+    if (max < min) {
+      throw new UnsupportedVersionError(
+        `broker ${this.host}:${this.port} speaks ${api.name} v${broker.min}-${broker.max}, ` +
+          `this client speaks v${api.minVersion}-${api.maxVersion}: the broker is too old (or too new)`,
+      );
+    }
+    return max;
+  }
+
+  /** Sends a request and resolves with the decoded answer. Requests pipeline on the one socket. */
+  send<Req, Res>(api: Api<Req, Res>, request: Req, options: RequestOptions = {}): Promise<Res> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    let version: number;
+    try {
+      version = options.version ?? this.versionFor(api as Api<unknown, unknown>);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const correlationId = this.#nextCorrelationId;
+    this.#nextCorrelationId = (correlationId + 1) | 0;
+    const frame = this.#encode(api, request, version, correlationId);
+    if (options.expectResponse === false) {
+      return this.#socket.write(frame).then(() => undefined as Res, (e) => {
+        this.#fail(e instanceof Error ? e : new ConnectionError(String(e)));
+        throw e;
+      });
+    }
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
+    return new Promise<Res>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.#pending.delete(correlationId)) return;
+        const err = new RequestTimeoutError(
+          `${api.name} v${version} to ${this.host}:${this.port} got no answer within ${timeoutMs} ms`,
+        );
+        reject(err);
+        // The answer may still come, out of step with what we wait for next: start over on a new socket.
+        this.#fail(new ConnectionError(`connection closed after a request timed out: ${err.message}`));
+      }, timeoutMs);
+      this.#pending.set(correlationId, {
+        api: api as Api<unknown, unknown>,
+        version,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer,
+      });
+      this.#socket.write(frame).catch((e) =>
+        this.#fail(e instanceof Error ? e : new ConnectionError(String(e)))
+      );
+    });
+  }
+
+  /** Closes the socket; requests still waiting fail with a `ConnectionError`. */
+  async close(): Promise<void> {
+    this.#fail(new ConnectionError(`connection to ${this.host}:${this.port} closed`));
+    await this.closed;
+  }
+
+  #encode<Req>(api: Api<Req, unknown>, request: Req, version: number, correlationId: number): Uint8Array {
+    const w = new Writer(128);
+    const sizeAt = w.reserveInt32();
+    w.int16(api.key).int16(version).int32(correlationId).string(this.#clientId);
+    if (api.requestHeaderVersion(version) >= 2) w.taggedFields();
+    api.encodeRequest(w, request, version);
+    w.patchInt32(sizeAt, w.offset - 4);
+    return w.finish();
+  }
+
+  async #negotiate(timeoutMs: number): Promise<void> {
+    const request = {
+      clientSoftwareName: CLIENT_SOFTWARE_NAME,
+      clientSoftwareVersion: CLIENT_SOFTWARE_VERSION,
+    };
+    let version = ApiVersions.maxVersion;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await this.send(ApiVersions, request, { version, timeoutMs });
+      if (res.errorCode === UNSUPPORTED_VERSION) {
+        // The broker answers in v0 and lists the ApiVersions range it does speak.
+        const own = res.apiKeys.find((k) => k.apiKey === ApiVersions.key);
+        const next = own ? Math.min(own.maxVersion, ApiVersions.maxVersion) : -1;
+        if (next < ApiVersions.minVersion || next >= version) break;
+        version = next;
+        continue;
+      }
+      if (res.errorCode !== 0) throw KafkaError.fromCode(res.errorCode, { api: "ApiVersions" });
+      this.#versions = new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
+      return;
+    }
+    throw new UnsupportedVersionError(
+      `broker ${this.host}:${this.port} does not speak ApiVersions v${ApiVersions.minVersion}+: it is too old`,
+    );
+  }
+
+  async #readLoop(): Promise<void> {
+    const reader = this.#socket.readable.getReader();
+    const sizeBuf = new Uint8Array(4);
+    let sizeHave = 0;
+    let frame: Uint8Array | null = null;
+    let filled = 0;
+    try {
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) break;
+        let pos = 0;
+        while (pos < chunk.length) {
+          if (frame === null) {
+            let size: number;
+            if (sizeHave === 0 && chunk.length - pos >= 4) {
+              size = (chunk[pos] << 24) | (chunk[pos + 1] << 16) | (chunk[pos + 2] << 8) | chunk[pos + 3];
+              pos += 4;
+            } else {
+              while (sizeHave < 4 && pos < chunk.length) sizeBuf[sizeHave++] = chunk[pos++];
+              if (sizeHave < 4) break;
+              sizeHave = 0;
+              size = (sizeBuf[0] << 24) | (sizeBuf[1] << 16) | (sizeBuf[2] << 8) | sizeBuf[3];
+            }
+            if (size < 4 || size > this.#maxResponseBytes) {
+              throw new MalformedResponseError(
+                `response frame of ${size} bytes from ${this.host}:${this.port}`,
+              );
+            }
+            if (chunk.length - pos >= size) {
+              // The whole frame is in this chunk: hand out a view, no copy.
+              this.#deliver(chunk.subarray(pos, pos + size));
+              pos += size;
+              continue;
+            }
+            frame = new Uint8Array(size);
+            filled = 0;
+          }
+          const n = Math.min(frame.length - filled, chunk.length - pos);
+          frame.set(chunk.subarray(pos, pos + n), filled);
+          filled += n;
+          pos += n;
+          if (filled === frame.length) {
+            const complete = frame;
+            frame = null;
+            this.#deliver(complete);
+          }
+        }
+      }
+      const partial = frame !== null || sizeHave > 0;
+      this.#fail(
+        new ConnectionError(
+          partial
+            ? `broker ${this.host}:${this.port} closed the connection in the middle of a response`
+            : `broker ${this.host}:${this.port} closed the connection`,
+        ),
+      );
+    } catch (e) {
+      this.#fail(e instanceof Error ? e : new ConnectionError(String(e)));
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  #deliver(frame: Uint8Array): void {
+    const r = new Reader(frame);
+    const correlationId = r.int32();
+    const p = this.#pending.get(correlationId);
+    if (!p) {
+      throw new MalformedResponseError(
+        `response with unknown correlation id ${correlationId} from ${this.host}:${this.port}`,
+      );
+    }
+    this.#pending.delete(correlationId);
+    clearTimeout(p.timer);
+    let res: unknown;
+    try {
+      if (p.api.responseHeaderVersion(p.version) >= 1) r.taggedFields();
+      const start = r.offset;
+      try {
+        res = p.api.decodeResponse(r, p.version);
+      } catch (e) {
+        // A broker that cannot answer ApiVersions at our version answers in v0 (KIP-511).
+        if (p.api.key !== ApiVersions.key) throw e;
+        r.offset = start;
+        res = p.api.decodeResponse(r, 0);
+      }
+    } catch (e) {
+      const err = e instanceof MalformedResponseError ? e : new MalformedResponseError(
+        `cannot decode ${p.api.name} v${p.version} response: ${(e as Error).message}`,
+        { cause: e },
+      );
+      p.reject(err);
+      throw err;
+    }
+    p.resolve(res);
+  }
+
+  #fail(err: Error): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.#pending.clear();
+    this.#socket.close().finally(() => this.#resolveClosed());
+  }
+}
