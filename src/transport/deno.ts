@@ -86,6 +86,8 @@ function wrap(conn: Deno.Conn): Socket {
           void close();
         } else controller.enqueue(value);
       } catch (e) {
+        // A read interrupted by our own close is the end of the stream, not a failure.
+        if (closing) return controller.close();
         void close();
         controller.error(new ConnectionError(`read failed: ${(e as Error).message}`, { cause: e }));
       }
