@@ -981,7 +981,8 @@ function generateIndex(infos: ApiInfo[], kafkaVersion: string): string {
   lines.push(`import type { ApiDescriptor } from "./api.ts";`);
   for (const i of sorted) {
     lines.push(`import { ${i.api} } from "./${i.file}";`);
-    lines.push(`export type { ${i.request}, ${i.response} } from "./${i.file}";`);
+    // Every struct type too, so that public types never point at unexported ones.
+    lines.push(`export type * from "./${i.file}";`);
   }
   lines.push("");
   lines.push(`export type { ApiDescriptor } from "./api.ts";`);

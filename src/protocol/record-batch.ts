@@ -37,7 +37,7 @@ export interface RecordHeader {
 }
 
 /** A decoded record. */
-export interface Record {
+export interface KafkaRecord {
   offset: bigint;
   /** Milliseconds since the epoch (create time, or log-append time for such batches). */
   timestamp: number;
@@ -70,7 +70,7 @@ export interface RecordBatch {
   baseSequence: number;
   /** Size of the batch on the wire, in bytes (baseOffset to the end). */
   sizeInBytes: number;
-  records: Record[];
+  records: KafkaRecord[];
 }
 
 /** A record to encode. */
@@ -490,7 +490,7 @@ function decodeBatch(batch: Uint8Array, view: DataView, at: number): RecordBatch
     );
   }
 
-  const records: Record[] = [];
+  const records: KafkaRecord[] = [];
   const c = new Cursor(body, 0, body.length);
   const logAppendTime = timestampType === TimestampType.logAppendTime ? maxTimestamp : -1;
   try {
@@ -529,7 +529,7 @@ function decodeBatch(batch: Uint8Array, view: DataView, at: number): RecordBatch
   };
 }
 
-function decodeRecord(c: Cursor, baseOffset: bigint, baseTimestamp: number, logAppendTime: number): Record {
+function decodeRecord(c: Cursor, baseOffset: bigint, baseTimestamp: number, logAppendTime: number): KafkaRecord {
   const recordStart = c.pos;
   const length = readVarint(c);
   if (length < 0 || length > c.end - c.pos) {

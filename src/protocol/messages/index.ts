@@ -3,216 +3,159 @@
 
 import type { ApiDescriptor } from "./api.ts";
 import { Produce } from "./produce.ts";
-export type { ProduceRequest, ProduceResponse } from "./produce.ts";
+export type * from "./produce.ts";
 import { Fetch } from "./fetch.ts";
-export type { FetchRequest, FetchResponse } from "./fetch.ts";
+export type * from "./fetch.ts";
 import { ListOffsets } from "./list-offsets.ts";
-export type { ListOffsetsRequest, ListOffsetsResponse } from "./list-offsets.ts";
+export type * from "./list-offsets.ts";
 import { Metadata } from "./metadata.ts";
-export type { MetadataRequest, MetadataResponse } from "./metadata.ts";
+export type * from "./metadata.ts";
 import { OffsetCommit } from "./offset-commit.ts";
-export type { OffsetCommitRequest, OffsetCommitResponse } from "./offset-commit.ts";
+export type * from "./offset-commit.ts";
 import { OffsetFetch } from "./offset-fetch.ts";
-export type { OffsetFetchRequest, OffsetFetchResponse } from "./offset-fetch.ts";
+export type * from "./offset-fetch.ts";
 import { FindCoordinator } from "./find-coordinator.ts";
-export type { FindCoordinatorRequest, FindCoordinatorResponse } from "./find-coordinator.ts";
+export type * from "./find-coordinator.ts";
 import { JoinGroup } from "./join-group.ts";
-export type { JoinGroupRequest, JoinGroupResponse } from "./join-group.ts";
+export type * from "./join-group.ts";
 import { Heartbeat } from "./heartbeat.ts";
-export type { HeartbeatRequest, HeartbeatResponse } from "./heartbeat.ts";
+export type * from "./heartbeat.ts";
 import { LeaveGroup } from "./leave-group.ts";
-export type { LeaveGroupRequest, LeaveGroupResponse } from "./leave-group.ts";
+export type * from "./leave-group.ts";
 import { SyncGroup } from "./sync-group.ts";
-export type { SyncGroupRequest, SyncGroupResponse } from "./sync-group.ts";
+export type * from "./sync-group.ts";
 import { DescribeGroups } from "./describe-groups.ts";
-export type { DescribeGroupsRequest, DescribeGroupsResponse } from "./describe-groups.ts";
+export type * from "./describe-groups.ts";
 import { ListGroups } from "./list-groups.ts";
-export type { ListGroupsRequest, ListGroupsResponse } from "./list-groups.ts";
+export type * from "./list-groups.ts";
 import { SaslHandshake } from "./sasl-handshake.ts";
-export type { SaslHandshakeRequest, SaslHandshakeResponse } from "./sasl-handshake.ts";
+export type * from "./sasl-handshake.ts";
 import { ApiVersions } from "./api-versions.ts";
-export type { ApiVersionsRequest, ApiVersionsResponse } from "./api-versions.ts";
+export type * from "./api-versions.ts";
 import { CreateTopics } from "./create-topics.ts";
-export type { CreateTopicsRequest, CreateTopicsResponse } from "./create-topics.ts";
+export type * from "./create-topics.ts";
 import { DeleteTopics } from "./delete-topics.ts";
-export type { DeleteTopicsRequest, DeleteTopicsResponse } from "./delete-topics.ts";
+export type * from "./delete-topics.ts";
 import { DeleteRecords } from "./delete-records.ts";
-export type { DeleteRecordsRequest, DeleteRecordsResponse } from "./delete-records.ts";
+export type * from "./delete-records.ts";
 import { InitProducerId } from "./init-producer-id.ts";
-export type { InitProducerIdRequest, InitProducerIdResponse } from "./init-producer-id.ts";
+export type * from "./init-producer-id.ts";
 import { OffsetForLeaderEpoch } from "./offset-for-leader-epoch.ts";
-export type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from "./offset-for-leader-epoch.ts";
+export type * from "./offset-for-leader-epoch.ts";
 import { AddPartitionsToTxn } from "./add-partitions-to-txn.ts";
-export type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from "./add-partitions-to-txn.ts";
+export type * from "./add-partitions-to-txn.ts";
 import { AddOffsetsToTxn } from "./add-offsets-to-txn.ts";
-export type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from "./add-offsets-to-txn.ts";
+export type * from "./add-offsets-to-txn.ts";
 import { EndTxn } from "./end-txn.ts";
-export type { EndTxnRequest, EndTxnResponse } from "./end-txn.ts";
+export type * from "./end-txn.ts";
 import { WriteTxnMarkers } from "./write-txn-markers.ts";
-export type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from "./write-txn-markers.ts";
+export type * from "./write-txn-markers.ts";
 import { TxnOffsetCommit } from "./txn-offset-commit.ts";
-export type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "./txn-offset-commit.ts";
+export type * from "./txn-offset-commit.ts";
 import { DescribeAcls } from "./describe-acls.ts";
-export type { DescribeAclsRequest, DescribeAclsResponse } from "./describe-acls.ts";
+export type * from "./describe-acls.ts";
 import { CreateAcls } from "./create-acls.ts";
-export type { CreateAclsRequest, CreateAclsResponse } from "./create-acls.ts";
+export type * from "./create-acls.ts";
 import { DeleteAcls } from "./delete-acls.ts";
-export type { DeleteAclsRequest, DeleteAclsResponse } from "./delete-acls.ts";
+export type * from "./delete-acls.ts";
 import { DescribeConfigs } from "./describe-configs.ts";
-export type { DescribeConfigsRequest, DescribeConfigsResponse } from "./describe-configs.ts";
+export type * from "./describe-configs.ts";
 import { AlterConfigs } from "./alter-configs.ts";
-export type { AlterConfigsRequest, AlterConfigsResponse } from "./alter-configs.ts";
+export type * from "./alter-configs.ts";
 import { AlterReplicaLogDirs } from "./alter-replica-log-dirs.ts";
-export type { AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse } from "./alter-replica-log-dirs.ts";
+export type * from "./alter-replica-log-dirs.ts";
 import { DescribeLogDirs } from "./describe-log-dirs.ts";
-export type { DescribeLogDirsRequest, DescribeLogDirsResponse } from "./describe-log-dirs.ts";
+export type * from "./describe-log-dirs.ts";
 import { SaslAuthenticate } from "./sasl-authenticate.ts";
-export type { SaslAuthenticateRequest, SaslAuthenticateResponse } from "./sasl-authenticate.ts";
+export type * from "./sasl-authenticate.ts";
 import { CreatePartitions } from "./create-partitions.ts";
-export type { CreatePartitionsRequest, CreatePartitionsResponse } from "./create-partitions.ts";
+export type * from "./create-partitions.ts";
 import { CreateDelegationToken } from "./create-delegation-token.ts";
-export type {
-  CreateDelegationTokenRequest,
-  CreateDelegationTokenResponse,
-} from "./create-delegation-token.ts";
+export type * from "./create-delegation-token.ts";
 import { RenewDelegationToken } from "./renew-delegation-token.ts";
-export type { RenewDelegationTokenRequest, RenewDelegationTokenResponse } from "./renew-delegation-token.ts";
+export type * from "./renew-delegation-token.ts";
 import { ExpireDelegationToken } from "./expire-delegation-token.ts";
-export type {
-  ExpireDelegationTokenRequest,
-  ExpireDelegationTokenResponse,
-} from "./expire-delegation-token.ts";
+export type * from "./expire-delegation-token.ts";
 import { DescribeDelegationToken } from "./describe-delegation-token.ts";
-export type {
-  DescribeDelegationTokenRequest,
-  DescribeDelegationTokenResponse,
-} from "./describe-delegation-token.ts";
+export type * from "./describe-delegation-token.ts";
 import { DeleteGroups } from "./delete-groups.ts";
-export type { DeleteGroupsRequest, DeleteGroupsResponse } from "./delete-groups.ts";
+export type * from "./delete-groups.ts";
 import { ElectLeaders } from "./elect-leaders.ts";
-export type { ElectLeadersRequest, ElectLeadersResponse } from "./elect-leaders.ts";
+export type * from "./elect-leaders.ts";
 import { IncrementalAlterConfigs } from "./incremental-alter-configs.ts";
-export type {
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsResponse,
-} from "./incremental-alter-configs.ts";
+export type * from "./incremental-alter-configs.ts";
 import { AlterPartitionReassignments } from "./alter-partition-reassignments.ts";
-export type {
-  AlterPartitionReassignmentsRequest,
-  AlterPartitionReassignmentsResponse,
-} from "./alter-partition-reassignments.ts";
+export type * from "./alter-partition-reassignments.ts";
 import { ListPartitionReassignments } from "./list-partition-reassignments.ts";
-export type {
-  ListPartitionReassignmentsRequest,
-  ListPartitionReassignmentsResponse,
-} from "./list-partition-reassignments.ts";
+export type * from "./list-partition-reassignments.ts";
 import { OffsetDelete } from "./offset-delete.ts";
-export type { OffsetDeleteRequest, OffsetDeleteResponse } from "./offset-delete.ts";
+export type * from "./offset-delete.ts";
 import { DescribeClientQuotas } from "./describe-client-quotas.ts";
-export type { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from "./describe-client-quotas.ts";
+export type * from "./describe-client-quotas.ts";
 import { AlterClientQuotas } from "./alter-client-quotas.ts";
-export type { AlterClientQuotasRequest, AlterClientQuotasResponse } from "./alter-client-quotas.ts";
+export type * from "./alter-client-quotas.ts";
 import { DescribeUserScramCredentials } from "./describe-user-scram-credentials.ts";
-export type {
-  DescribeUserScramCredentialsRequest,
-  DescribeUserScramCredentialsResponse,
-} from "./describe-user-scram-credentials.ts";
+export type * from "./describe-user-scram-credentials.ts";
 import { AlterUserScramCredentials } from "./alter-user-scram-credentials.ts";
-export type {
-  AlterUserScramCredentialsRequest,
-  AlterUserScramCredentialsResponse,
-} from "./alter-user-scram-credentials.ts";
+export type * from "./alter-user-scram-credentials.ts";
 import { DescribeQuorum } from "./describe-quorum.ts";
-export type { DescribeQuorumRequest, DescribeQuorumResponse } from "./describe-quorum.ts";
+export type * from "./describe-quorum.ts";
 import { UpdateFeatures } from "./update-features.ts";
-export type { UpdateFeaturesRequest, UpdateFeaturesResponse } from "./update-features.ts";
+export type * from "./update-features.ts";
 import { DescribeCluster } from "./describe-cluster.ts";
-export type { DescribeClusterRequest, DescribeClusterResponse } from "./describe-cluster.ts";
+export type * from "./describe-cluster.ts";
 import { DescribeProducers } from "./describe-producers.ts";
-export type { DescribeProducersRequest, DescribeProducersResponse } from "./describe-producers.ts";
+export type * from "./describe-producers.ts";
 import { UnregisterBroker } from "./unregister-broker.ts";
-export type { UnregisterBrokerRequest, UnregisterBrokerResponse } from "./unregister-broker.ts";
+export type * from "./unregister-broker.ts";
 import { DescribeTransactions } from "./describe-transactions.ts";
-export type { DescribeTransactionsRequest, DescribeTransactionsResponse } from "./describe-transactions.ts";
+export type * from "./describe-transactions.ts";
 import { ListTransactions } from "./list-transactions.ts";
-export type { ListTransactionsRequest, ListTransactionsResponse } from "./list-transactions.ts";
+export type * from "./list-transactions.ts";
 import { ConsumerGroupHeartbeat } from "./consumer-group-heartbeat.ts";
-export type {
-  ConsumerGroupHeartbeatRequest,
-  ConsumerGroupHeartbeatResponse,
-} from "./consumer-group-heartbeat.ts";
+export type * from "./consumer-group-heartbeat.ts";
 import { ConsumerGroupDescribe } from "./consumer-group-describe.ts";
-export type {
-  ConsumerGroupDescribeRequest,
-  ConsumerGroupDescribeResponse,
-} from "./consumer-group-describe.ts";
+export type * from "./consumer-group-describe.ts";
 import { GetTelemetrySubscriptions } from "./get-telemetry-subscriptions.ts";
-export type {
-  GetTelemetrySubscriptionsRequest,
-  GetTelemetrySubscriptionsResponse,
-} from "./get-telemetry-subscriptions.ts";
+export type * from "./get-telemetry-subscriptions.ts";
 import { PushTelemetry } from "./push-telemetry.ts";
-export type { PushTelemetryRequest, PushTelemetryResponse } from "./push-telemetry.ts";
+export type * from "./push-telemetry.ts";
 import { ListConfigResources } from "./list-config-resources.ts";
-export type { ListConfigResourcesRequest, ListConfigResourcesResponse } from "./list-config-resources.ts";
+export type * from "./list-config-resources.ts";
 import { DescribeTopicPartitions } from "./describe-topic-partitions.ts";
-export type {
-  DescribeTopicPartitionsRequest,
-  DescribeTopicPartitionsResponse,
-} from "./describe-topic-partitions.ts";
+export type * from "./describe-topic-partitions.ts";
 import { ShareGroupHeartbeat } from "./share-group-heartbeat.ts";
-export type { ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse } from "./share-group-heartbeat.ts";
+export type * from "./share-group-heartbeat.ts";
 import { ShareGroupDescribe } from "./share-group-describe.ts";
-export type { ShareGroupDescribeRequest, ShareGroupDescribeResponse } from "./share-group-describe.ts";
+export type * from "./share-group-describe.ts";
 import { ShareFetch } from "./share-fetch.ts";
-export type { ShareFetchRequest, ShareFetchResponse } from "./share-fetch.ts";
+export type * from "./share-fetch.ts";
 import { ShareAcknowledge } from "./share-acknowledge.ts";
-export type { ShareAcknowledgeRequest, ShareAcknowledgeResponse } from "./share-acknowledge.ts";
+export type * from "./share-acknowledge.ts";
 import { AddRaftVoter } from "./add-raft-voter.ts";
-export type { AddRaftVoterRequest, AddRaftVoterResponse } from "./add-raft-voter.ts";
+export type * from "./add-raft-voter.ts";
 import { RemoveRaftVoter } from "./remove-raft-voter.ts";
-export type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from "./remove-raft-voter.ts";
+export type * from "./remove-raft-voter.ts";
 import { InitializeShareGroupState } from "./initialize-share-group-state.ts";
-export type {
-  InitializeShareGroupStateRequest,
-  InitializeShareGroupStateResponse,
-} from "./initialize-share-group-state.ts";
+export type * from "./initialize-share-group-state.ts";
 import { ReadShareGroupState } from "./read-share-group-state.ts";
-export type { ReadShareGroupStateRequest, ReadShareGroupStateResponse } from "./read-share-group-state.ts";
+export type * from "./read-share-group-state.ts";
 import { WriteShareGroupState } from "./write-share-group-state.ts";
-export type { WriteShareGroupStateRequest, WriteShareGroupStateResponse } from "./write-share-group-state.ts";
+export type * from "./write-share-group-state.ts";
 import { DeleteShareGroupState } from "./delete-share-group-state.ts";
-export type {
-  DeleteShareGroupStateRequest,
-  DeleteShareGroupStateResponse,
-} from "./delete-share-group-state.ts";
+export type * from "./delete-share-group-state.ts";
 import { ReadShareGroupStateSummary } from "./read-share-group-state-summary.ts";
-export type {
-  ReadShareGroupStateSummaryRequest,
-  ReadShareGroupStateSummaryResponse,
-} from "./read-share-group-state-summary.ts";
+export type * from "./read-share-group-state-summary.ts";
 import { StreamsGroupHeartbeat } from "./streams-group-heartbeat.ts";
-export type {
-  StreamsGroupHeartbeatRequest,
-  StreamsGroupHeartbeatResponse,
-} from "./streams-group-heartbeat.ts";
+export type * from "./streams-group-heartbeat.ts";
 import { StreamsGroupDescribe } from "./streams-group-describe.ts";
-export type { StreamsGroupDescribeRequest, StreamsGroupDescribeResponse } from "./streams-group-describe.ts";
+export type * from "./streams-group-describe.ts";
 import { DescribeShareGroupOffsets } from "./describe-share-group-offsets.ts";
-export type {
-  DescribeShareGroupOffsetsRequest,
-  DescribeShareGroupOffsetsResponse,
-} from "./describe-share-group-offsets.ts";
+export type * from "./describe-share-group-offsets.ts";
 import { AlterShareGroupOffsets } from "./alter-share-group-offsets.ts";
-export type {
-  AlterShareGroupOffsetsRequest,
-  AlterShareGroupOffsetsResponse,
-} from "./alter-share-group-offsets.ts";
+export type * from "./alter-share-group-offsets.ts";
 import { DeleteShareGroupOffsets } from "./delete-share-group-offsets.ts";
-export type {
-  DeleteShareGroupOffsetsRequest,
-  DeleteShareGroupOffsetsResponse,
-} from "./delete-share-group-offsets.ts";
+export type * from "./delete-share-group-offsets.ts";
 
 export type { ApiDescriptor } from "./api.ts";
 export {
