@@ -232,6 +232,11 @@ export class Cluster {
     }, this.#o);
   }
 
+  /** The cached metadata of a topic, without asking the broker (for hot paths). */
+  cachedTopic(name: string): TopicInfo | undefined {
+    return this.#topics.get(name)?.info;
+  }
+
   /** Forgets cached metadata of a topic (after NOT_LEADER_OR_FOLLOWER and the like). */
   invalidate(topic?: string): void {
     if (topic === undefined) this.#topics.clear();

@@ -74,6 +74,7 @@ export class Connection {
   readonly #requestTimeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #pending = new Map<number, Pending>();
+  readonly #lastSize: number[] = [];
   #nextCorrelationId = 0;
   #failure: Error | undefined;
   #versions = new Map<number, VersionRange>();
@@ -190,12 +191,14 @@ export class Connection {
   }
 
   #encode<Req>(api: Api<Req, unknown>, request: Req, version: number, correlationId: number): Uint8Array {
-    const w = new Writer(128);
+    // Start at the size of this API's last request, so big Produce requests do not grow by doubling.
+    const w = new Writer(this.#lastSize[api.key] ?? 128);
     const sizeAt = w.reserveInt32();
     w.int16(api.key).int16(version).int32(correlationId).string(this.#clientId);
     if (api.requestHeaderVersion(version) >= 2) w.taggedFields();
     api.encodeRequest(w, request, version);
     w.patchInt32(sizeAt, w.offset - 4);
+    this.#lastSize[api.key] = w.offset + (w.offset >> 3);
     return w.finish();
   }
 

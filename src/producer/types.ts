@@ -1,0 +1,93 @@
+/** Public types of the producer. */
+import type { ClusterOptions } from "../client/cluster.ts";
+import type { CompressionName } from "../codec/compression.ts";
+import type { Partitioner, PartitionerFn } from "./partitioner.ts";
+
+/** A header value as a user may give it: bytes, a string (sent as UTF-8) or null. */
+export type HeaderValue = Uint8Array | string | null;
+
+/** Headers as a list (keys may repeat, as Kafka allows) or as an object of key to value. */
+export type ProducerHeaders =
+  | readonly { key: string; value: HeaderValue }[]
+  | { readonly [key: string]: HeaderValue };
+
+/** A record to send. `key` and `value` go through the serializers when the producer has them. */
+export interface ProducerRecord<K = Uint8Array | string | null, V = Uint8Array | string | null> {
+  topic: string;
+  /** Pick the partition yourself; otherwise the partitioner does. */
+  partition?: number;
+  key?: K;
+  /** `null` is a tombstone. */
+  value: V;
+  headers?: ProducerHeaders;
+  /** Milliseconds since the epoch; defaults to the time of `send`. */
+  timestamp?: number;
+}
+
+/** Where a record was written. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset; -1n for acks=0, which gets no answer. */
+  offset: bigint;
+  /** The record's timestamp: the broker's append time for LogAppendTime topics, else the record's own. */
+  timestamp: number;
+}
+
+/** Called once per record when it is written or has failed for good. */
+export type DeliveryCallback = (
+  error: Error | null,
+  metadata: RecordMetadata | null,
+  record: { topic: string; partition: number },
+) => void;
+
+/** Producer settings. Defaults follow the Java client. */
+export interface ProducerOptions<K = Uint8Array | string | null, V = Uint8Array | string | null>
+  extends ClusterOptions {
+  /** Acknowledgements: 0 (none), 1 (leader), `-1`/`"all"` (all in-sync replicas, default). */
+  acks?: 0 | 1 | -1 | "all";
+  /** Time to wait for more records before sending a batch that is not full. Default 5 ms. */
+  lingerMs?: number;
+  /** Largest batch per partition, in bytes. Default 16384. */
+  batchSize?: number;
+  /** Bytes of records the producer may hold before `send` waits. Default 32 MiB. */
+  bufferMemory?: number;
+  /** How long `send` may wait for buffer space (or metadata) before failing. Default 60 s. */
+  maxBlockMs?: number;
+  /** Produce requests in flight per broker connection. Default 5. */
+  maxInFlightRequestsPerConnection?: number;
+  /** Upper bound on the time from `send` to success or failure, retries included. Default 120 s. */
+  deliveryTimeoutMs?: number;
+  /** Largest Produce request, and so largest record. Default 1 MiB. */
+  maxRequestSize?: number;
+  /** Compression of record batches. Default `"none"`. */
+  compression?: CompressionName;
+  /** Exactly-once per partition on retries (producer ids and sequence numbers). Default true. */
+  idempotent?: boolean;
+  /** Chooses partitions for records without one. Default: murmur2 for keys, sticky for the rest. */
+  partitioner?: Partitioner | PartitionerFn;
+  /** Turns a key into bytes. Without one, keys must be `Uint8Array`, string or null. */
+  keySerializer?: (key: K, topic: string) => Uint8Array | null;
+  /** Turns a value into bytes. Without one, values must be `Uint8Array`, string or null. */
+  valueSerializer?: (value: V, topic: string) => Uint8Array | null;
+  /** Called for every record once it is written or has failed (confluent-kafka's delivery report). */
+  onDelivery?: DeliveryCallback;
+}
+
+/** Counters and gauges of one producer. */
+export interface ProducerMetrics {
+  recordsSent: number;
+  bytesSent: number;
+  batchesSent: number;
+  /** Average records per batch sent. */
+  averageBatchRecords: number;
+  /** Average bytes per batch sent (as encoded, after compression). */
+  averageBatchBytes: number;
+  requestsSent: number;
+  retries: number;
+  errors: number;
+  requestLatencyAvgMs: number;
+  requestLatencyMaxMs: number;
+  bufferBytesInUse: number;
+  bufferBytesTotal: number;
+}

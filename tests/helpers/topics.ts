@@ -1,0 +1,87 @@
+// Topic set-up and read-back for integration tests, through the protocol layer (no consumer needed).
+import assert from "node:assert/strict";
+import { Cluster } from "../../src/client/cluster.ts";
+import { initCrc32c } from "../../src/codec/crc32c.ts";
+import { decodeRecordBatches, type KafkaRecord } from "../../src/protocol/record-batch.ts";
+import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
+import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
+import { Fetch } from "../../src/protocol/messages/fetch.ts";
+
+/** Creates a topic and waits until every partition has a leader. */
+export async function createTopic(
+  cluster: Cluster,
+  name: string,
+  partitions: number,
+  replicationFactor = 1,
+  configs: { name: string; value: string }[] = [],
+): Promise<void> {
+  const res = await cluster.send("any", CreateTopics, {
+    topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs }],
+    timeoutMs: 30_000,
+    validateOnly: false,
+  });
+  assert.equal(res.topics[0].errorCode, 0, `create ${name}: ${res.topics[0].errorMessage ?? ""}`);
+  for (let i = 0; i < 100; i++) {
+    cluster.invalidate(name);
+    const info = await cluster.topic(name);
+    if (info.partitions.length === partitions && info.partitions.every((p) => p.leader >= 0)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`topic ${name} has no leaders after 10 s`);
+}
+
+export async function deleteTopic(cluster: Cluster, name: string): Promise<void> {
+  await cluster.send("any", DeleteTopics, {
+    topics: [{ name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+    topicNames: [name],
+    timeoutMs: 30_000,
+  });
+}
+
+/**
+ * Reads a partition from offset 0 until `count` records are back (or `timeoutMs` passes); with
+ * `count` -1, until the high watermark.
+ */
+export async function readPartition(
+  cluster: Cluster,
+  topic: string,
+  partition: number,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<KafkaRecord[]> {
+  await initCrc32c();
+  const out: KafkaRecord[] = [];
+  let offset = 0n;
+  const deadline = performance.now() + timeoutMs;
+  let end = -1n;
+  while (count >= 0 ? out.length < count : offset < end || end < 0n) {
+    assert.ok(
+      performance.now() < deadline,
+      `read ${out.length} of ${count} records from ${topic}-${partition}`,
+    );
+    cluster.invalidate(topic);
+    const info = await cluster.topic(topic);
+    const res = await cluster.send(info.partitions[partition].leader, Fetch, {
+      maxWaitMs: 200,
+      minBytes: 1,
+      maxBytes: 32 * 1024 * 1024,
+      isolationLevel: 0,
+      topics: [{
+        topic,
+        topicId: info.topicId,
+        partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 * 1024 * 1024 }],
+      }],
+    });
+    const p = res.responses[0].partitions[0];
+    if (p.errorCode !== 0) continue; // a leader change: ask again
+    end = p.highWatermark;
+    for (const batch of decodeRecordBatches(p.records ?? new Uint8Array(0))) {
+      for (const r of batch.records) {
+        if (r.offset < offset) continue;
+        out.push(r);
+        offset = r.offset + 1n;
+      }
+    }
+  }
+  return out;
+}
