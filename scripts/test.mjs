@@ -28,7 +28,16 @@ for (const r of runtimes) {
   }
 }
 
-const targets = files.length > 0 ? files : unitOnly ? ["tests/unit"] : ["tests/unit", "tests/integration"];
+const all = files.length > 0
+  ? files
+  : unitOnly
+  ? ["tests/unit"]
+  : ["tests/unit", "tests/integration", "tests/cluster"];
+// Fault tests need a 3-node cluster; the rest share one single-node broker.
+const phases = [
+  { nodes: 1, env: "KAFKA_BOOTSTRAP", targets: all.filter((t) => !t.includes("tests/cluster")) },
+  { nodes: 3, env: "KAFKA_CLUSTER_BOOTSTRAP", targets: all.filter((t) => t.includes("tests/cluster")) },
+].filter((p) => p.targets.length > 0);
 const kafka = join(root, "scripts", "kafka");
 let startedBroker = false;
 
@@ -42,6 +51,26 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
     stopBroker();
     process.exit(130);
   });
+}
+
+/** Starts the local broker (1 or 3 nodes) unless the environment names one; returns false on failure. */
+function ensureBroker(phase) {
+  if (process.env[phase.env]) return true;
+  if (process.env.KAFKA_HARNESS === "testcontainers") {
+    console.error("KAFKA_HARNESS=testcontainers needs a Docker engine; none is configured here");
+    return false;
+  }
+  const args = phase.nodes === 1 ? ["start"] : ["start", "--nodes", String(phase.nodes)];
+  const started = spawnSync(kafka, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  process.stdout.write(started.stdout);
+  if (started.status !== 0) {
+    console.error("could not start the local Kafka broker (see above)");
+    return false;
+  }
+  startedBroker = true;
+  const lines = started.stdout.toString().trim().split("\n");
+  process.env[phase.env] = lines[lines.length - 1].trim();
+  return true;
 }
 
 function run(cmd, cmdArgs) {
@@ -84,40 +113,51 @@ async function main() {
     console.error("could not fetch the Kafka jars (see above)");
     process.exit(1);
   }
-  const needsBroker = targets.some((t) => t.includes("integration"));
-  if (needsBroker && !process.env.KAFKA_BOOTSTRAP) {
-    if (process.env.KAFKA_HARNESS === "testcontainers") {
-      console.error("KAFKA_HARNESS=testcontainers needs a Docker engine; none is configured here");
-      process.exit(2);
-    }
-    const started = spawnSync(kafka, ["start"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    const lines = started.stdout.toString().trim().split("\n");
-    process.stdout.write(started.stdout);
-    if (started.status !== 0) {
-      console.error("could not start the local Kafka broker (see above)");
+  const needsPeers = phases.some((p) => p.targets.some((t) => !t.includes("tests/unit")));
+  if (needsPeers) {
+    // kafka-python and kcat, the real peers of the cross-client tests.
+    const peers = spawnSync(join(root, "scripts", "peers"), [], {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    if (peers.status !== 0) {
+      console.error("could not install the peer clients (see above)");
       process.exit(1);
     }
-    startedBroker = true;
-    process.env.KAFKA_BOOTSTRAP = lines[lines.length - 1].trim();
   }
-  if (needsBroker) console.log(`broker: ${process.env.KAFKA_BOOTSTRAP}`);
 
   const results = [];
   try {
-    for (const runtime of runtimes) {
-      console.log(`\n=== ${runtime} ===`);
-      const cmd = runtime === "node"
-        ? ["node", [
-          "--test",
-          "--test-reporter=spec",
-          ...targets.map((t) => t.endsWith(".ts") ? t : `${t}/**/*.test.ts`),
-        ]]
-        : runtime === "deno"
-        ? ["deno", ["test", "-A", "--no-check", ...targets]]
-        : ["bun", ["test", "--timeout", "300000", ...targets.map((t) => (t.startsWith(".") ? t : `./${t}`))]];
-      const { code, out } = await run(cmd[0], cmd[1]);
-      const c = counts(runtime, out);
-      results.push({ runtime, code, ...c });
+    for (const phase of phases) {
+      const needsBroker = phase.targets.some((t) => !t.includes("tests/unit"));
+      if (needsBroker) {
+        if (!ensureBroker(phase)) {
+          results.push({ runtime: `broker (${phase.nodes} node${phase.nodes > 1 ? "s" : ""})`, code: 1 });
+          continue;
+        }
+        console.log(`broker: ${process.env[phase.env]}`);
+      }
+      const targets = phase.targets;
+      for (const runtime of runtimes) {
+        console.log(`\n=== ${runtime}: ${targets.join(" ")} ===`);
+        const cmd = runtime === "node"
+          ? ["node", [
+            "--test",
+            "--test-reporter=spec",
+            ...targets.map((t) => t.endsWith(".ts") ? t : `${t}/**/*.test.ts`),
+          ]]
+          : runtime === "deno"
+          ? ["deno", ["test", "-A", "--no-check", ...targets]]
+          : ["bun", [
+            "test",
+            "--timeout",
+            "300000",
+            ...targets.map((t) => (t.startsWith(".") ? t : `./${t}`)),
+          ]];
+        const { code, out } = await run(cmd[0], cmd[1]);
+        results.push({ runtime: `${runtime} (${targets.join(" ")})`, code, ...counts(runtime, out) });
+      }
+      if (needsBroker) stopBroker();
     }
   } finally {
     stopBroker();

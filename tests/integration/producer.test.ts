@@ -1,0 +1,234 @@
+// The producer against a real broker: every codec byte for byte, acks, bad input, backpressure, metrics.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Cluster } from "../../src/client/cluster.ts";
+import { Producer } from "../../src/producer/producer.ts";
+import type { ProducerRecord, RecordMetadata } from "../../src/producer/types.ts";
+import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
+import type { CompressionName } from "../../src/codec/compression.ts";
+import { defaultAdapter } from "../../src/transport/runtime.ts";
+import type { SocketAdapter } from "../../src/transport/socket.ts";
+import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { createTopic, deleteTopic, readPartition } from "../helpers/topics.ts";
+
+const enc = new TextEncoder();
+
+/** Deterministic, partly compressible values of varied size (some null, some empty). */
+function record(topic: string, i: number): ProducerRecord<Uint8Array | string | null, Uint8Array | null> {
+  const len = (i * 7919) % 260;
+  const value = i % 101 === 0
+    ? null
+    : Uint8Array.from({ length: len }, (_, j) => (j % 13 === 0 ? i + j : j) & 0xff);
+  return {
+    topic,
+    key: i % 37 === 0 ? null : `key-${i}`,
+    value,
+    headers: i % 5 === 0 ? [{ key: "n", value: String(i) }, { key: "n", value: null }] : undefined,
+    timestamp: 1_700_000_000_000 + i,
+  };
+}
+
+describe("producer against a real broker", () => {
+  let cluster: Cluster;
+  const topics: string[] = [];
+
+  before(async () => {
+    await registerDefaultCodecs();
+    cluster = new Cluster({ bootstrapServers: bootstrap() });
+  });
+  after(async () => {
+    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
+    await cluster.close();
+  });
+
+  async function topic(prefix: string, partitions = 3): Promise<string> {
+    const name = uniqueTopic(prefix);
+    topics.push(name);
+    await createTopic(cluster, name, partitions);
+    return name;
+  }
+
+  for (const codec of ["none", "gzip", "snappy", "lz4", "zstd"] as CompressionName[]) {
+    it(`writes 100,000 records with ${codec} that read back byte for byte`, async () => {
+      const t = await topic(`producer-${codec}`);
+      const producer = new Producer({
+        bootstrapServers: bootstrap(),
+        compression: codec,
+        lingerMs: 10,
+        batchSize: 64 * 1024,
+      });
+      const total = 100_000;
+      const records = Array.from({ length: total }, (_, i) => record(t, i));
+      const meta: RecordMetadata[] = [];
+      for (let i = 0; i < total; i += 10_000) {
+        meta.push(...await producer.sendBatch(records.slice(i, i + 10_000)));
+      }
+      await producer.close();
+      assert.equal(meta.length, total);
+
+      const byPartition = new Map<number, number[]>();
+      meta.forEach((m, i) => {
+        assert.equal(m.topic, t);
+        const list = byPartition.get(m.partition) ?? [];
+        list.push(i);
+        byPartition.set(m.partition, list);
+      });
+      let seen = 0;
+      for (const [partition, indexes] of byPartition) {
+        const back = await readPartition(cluster, t, partition, indexes.length);
+        const byOffset = new Map(back.map((r) => [r.offset, r]));
+        for (const i of indexes) {
+          const r = byOffset.get(meta[i].offset);
+          assert.ok(r, `record ${i} at ${partition}/${meta[i].offset}`);
+          const want = records[i];
+          assert.deepEqual(r.key, want.key === null ? null : enc.encode(want.key as string), `key of ${i}`);
+          assert.deepEqual(r.value, want.value, `value of ${i}`);
+          assert.equal(r.timestamp, want.timestamp, `timestamp of ${i}`);
+          const headers = (want.headers as { key: string; value: string | null }[] | undefined) ?? [];
+          assert.deepEqual(
+            r.headers,
+            headers.map((h) => ({ key: h.key, value: h.value === null ? null : enc.encode(h.value) })),
+            `headers of ${i}`,
+          );
+          seen++;
+        }
+      }
+      assert.equal(seen, total);
+    });
+  }
+
+  it("keyed records of one key stay on one partition, in order", async () => {
+    const t = await topic("producer-order", 6);
+    const producer = new Producer({ bootstrapServers: bootstrap() });
+    const meta = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => producer.send({ topic: t, key: "same", value: String(i) })),
+    );
+    await producer.close();
+    assert.equal(new Set(meta.map((m) => m.partition)).size, 1);
+    for (let i = 1; i < meta.length; i++) {
+      assert.ok(meta[i].offset > meta[i - 1].offset, "offsets follow send order");
+    }
+  });
+
+  it("acks=1 and acks=0 without idempotence", async () => {
+    const t = await topic("producer-acks", 1);
+    const p1 = new Producer({ bootstrapServers: bootstrap(), acks: 1 });
+    const m1 = await p1.send({ topic: t, value: "one" });
+    assert.equal(m1.offset, 0n);
+    await p1.close();
+    const p0 = new Producer({ bootstrapServers: bootstrap(), acks: 0, idempotent: false });
+    const m0 = await p0.send({ topic: t, value: "zero" });
+    assert.equal(m0.offset, -1n, "acks=0 gets no offset");
+    await p0.close();
+    const back = await readPartition(cluster, t, 0, 2);
+    assert.deepEqual(back.map((r) => new TextDecoder().decode(r.value!)), ["one", "zero"]);
+  });
+
+  it("bad input fails that call with a named error; other records are unaffected", async () => {
+    const t = await topic("producer-bad", 2);
+    const producer = new Producer({ bootstrapServers: bootstrap(), maxRequestSize: 100_000 });
+    const good = producer.send({ topic: t, value: "fine" });
+    await assert.rejects(
+      producer.send({ topic: t, partition: -1, value: "x" }),
+      /partition must be an integer >= 0/,
+    );
+    await assert.rejects(producer.send({ topic: t, partition: 9, value: "x" }), /partition 9 does not exist/);
+    await assert.rejects(producer.send({ topic: "", value: "x" }), /topic must be a non-empty string/);
+    await assert.rejects(
+      producer.send({ topic: t, value: 42 as unknown as string }),
+      (e: Error) => e instanceof TypeError && /value must be a Uint8Array, a string or null/.test(e.message),
+    );
+    await assert.rejects(
+      producer.send({ topic: t, value: new Uint8Array(200_000) }),
+      (e: Error) => e instanceof RangeError && /larger than maxRequestSize/.test(e.message),
+    );
+    await assert.rejects(
+      producer.sendBatch([{ topic: t, value: "ok" }, { topic: t, value: undefined as unknown as string }]),
+      /records\[1\]\.value/,
+    );
+    const m = await good;
+    await producer.close();
+    assert.equal(m.offset, 0n);
+    const back = [...await readPartition(cluster, t, m.partition, 1)];
+    assert.equal(back.length, 1, "only the good record was written");
+    assert.throws(
+      () => new Producer({ bootstrapServers: bootstrap(), lingerMs: -1 }),
+      /lingerMs must be an integer >= 0/,
+    );
+    assert.throws(
+      () => new Producer({ bootstrapServers: bootstrap(), acks: 1, idempotent: true }),
+      /idempotent producers need acks "all"/,
+    );
+  });
+
+  it("writable() waits when the buffer is full instead of growing memory", async () => {
+    const t = await topic("producer-backpressure", 1);
+    // A slow link: every write to the broker is held back a little.
+    const base = await defaultAdapter();
+    const slow: SocketAdapter = {
+      async connect(o) {
+        const s = await base.connect(o);
+        return {
+          ...s,
+          write: async (b) => {
+            await new Promise((r) => setTimeout(r, 20));
+            return s.write(b);
+          },
+        };
+      },
+    };
+    const bufferMemory = 64 * 1024;
+    const producer = new Producer({
+      bootstrapServers: bootstrap(),
+      adapter: slow,
+      bufferMemory,
+      batchSize: 16 * 1024,
+      lingerMs: 0,
+    });
+    const writer = producer.writable().getWriter();
+    const value = new Uint8Array(1000);
+    let maxInUse = 0;
+    let waited = 0;
+    for (let i = 0; i < 1000; i++) {
+      await writer.ready;
+      const w = writer.write({ topic: t, value, key: String(i) });
+      let settled = false;
+      void w.then(() => (settled = true));
+      await Promise.resolve();
+      if (!settled) waited++;
+      await w;
+      maxInUse = Math.max(maxInUse, producer.metrics().bufferBytesInUse);
+    }
+    await writer.close();
+    const m = producer.metrics();
+    await producer.close();
+    assert.ok(waited > 0, "some writes had to wait for buffer space");
+    assert.ok(maxInUse <= bufferMemory, `buffer in use ${maxInUse} stayed within ${bufferMemory}`);
+    assert.equal(m.recordsSent, 1000);
+    assert.equal((await readPartition(cluster, t, 0, 1000)).length, 1000);
+  });
+
+  it("flush, delivery callbacks and metrics", async () => {
+    const t = await topic("producer-metrics", 3);
+    const delivered: (RecordMetadata | null)[] = [];
+    const producer = new Producer({
+      bootstrapServers: bootstrap(),
+      lingerMs: 50,
+      onDelivery: (err, md) => {
+        assert.equal(err, null);
+        delivered.push(md);
+      },
+    });
+    for (let i = 0; i < 500; i++) void producer.send({ topic: t, key: `k${i}`, value: "v".repeat(100) });
+    await producer.flush();
+    assert.equal(delivered.length, 500, "every record settled by flush");
+    const m = producer.metrics();
+    await producer.close();
+    assert.equal(m.recordsSent, 500);
+    assert.ok(m.batchesSent >= 3 && m.batchesSent < 500, `${m.batchesSent} batches`);
+    assert.ok(m.averageBatchRecords > 1);
+    assert.ok(m.requestLatencyAvgMs > 0 && m.requestLatencyMaxMs >= m.requestLatencyAvgMs);
+    assert.equal(m.bufferBytesInUse, 0);
+    assert.equal(m.errors, 0);
+  });
+});
