@@ -704,21 +704,26 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       return;
     }
     this.#failBatch(s, b, err);
-    if (this.#o.idempotent && b.baseSequence >= 0) this.#resetSequences();
+    if (this.#o.idempotent && b.baseSequence >= 0) this.#resetSequences(err);
   }
 
   /**
    * After a batch failed for good its sequence numbers are a gap the broker will not accept past: start
    * over with a new producer id, and re-encode batches not yet acknowledged.
    */
-  #resetSequences(): void {
+  #resetSequences(cause: Error): void {
     this.#started = false;
     this.#producerId = -1n;
     for (const st of this.#acc.states()) {
       st.nextSequence = 0;
-      for (const q of st.queue) {
-        q.encoded = undefined;
-        q.baseSequence = -1;
+      st.retrying = false;
+      for (let i = st.queue.length - 1; i >= 0; i--) {
+        const q = st.queue[i];
+        if (q.encoded === undefined) continue;
+        // Sent before under the old producer id: it may be written already, and a new id would not be
+        // deduplicated against it. Fail it rather than risk writing it twice.
+        st.queue.splice(i, 1);
+        this.#failBatch(st, q, cause);
       }
     }
     this.#queueDrain();

@@ -49,15 +49,24 @@ describe("producer during a leader change (3 nodes)", () => {
       }
       if (i % 500 === 0) await new Promise((r) => setTimeout(r, 5));
     }
-    await stopped;
-    await Promise.all(sends);
-    await producer.close();
-    await startNode(leader);
+    let metrics;
+    try {
+      await stopped;
+      await Promise.all(sends);
+      metrics = producer.metrics();
+      await producer.close();
+    } finally {
+      await startNode(leader);
+    }
+    cluster.invalidate(topic);
+    const after = (await cluster.topic(topic)).partitions[0].leader;
+    assert.notEqual(after, leader, "partition 0 moved to another leader");
+    assert.ok(metrics.retries > 0, "the producer retried through the leader change");
 
     for (const name of failures.keys()) {
       assert.match(name, /^[A-Z][A-Za-z]+Error$|^[A-Z_]+$/, `failures carry a named error: ${name}`);
     }
-    assert.ok(acked.size > total / 2, `${acked.size} of ${total} acknowledged`);
+    assert.ok(acked.size > total / 2, `${acked.size} of ${total} acknowledged; failures ${JSON.stringify([...failures])}`);
     const counts = new Map<number, number>();
     for (const partition of [0, 1]) {
       // Everything up to the high watermark: the acknowledged records and any written but not acknowledged.
@@ -67,7 +76,14 @@ describe("producer during a leader change (3 nodes)", () => {
         counts.set(i, (counts.get(i) ?? 0) + 1);
       }
     }
-    for (const i of acked) assert.equal(counts.get(i), 1, `record ${i} is there exactly once`);
+    const wrong = [...acked].filter((i) => counts.get(i) !== 1).map((i) => `${i}:${counts.get(i) ?? 0}`);
+    assert.deepEqual(
+      wrong,
+      [],
+      `acknowledged records not there exactly once (record:copies); failures ${
+        JSON.stringify([...failures])
+      }`,
+    );
     for (const [i, n] of counts) assert.equal(n, 1, `record ${i} written ${n} times`);
   });
 });
