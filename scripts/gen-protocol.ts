@@ -846,7 +846,7 @@ function emitInterface(m: ModuleGen, s: StructDef, side: Side, doc: string): str
       notes.push(`Default ${def === "EMPTY_BYTES" ? "empty" : def}.`);
     }
     const about = [f.about ?? "", ...notes].filter((x) => x).join(" ");
-    if (about) out.push(`/** ${docText(about)} */`);
+    out.push(`/** ${docText(about || `The ${f.name} field.`)} */`);
     const optional = side === "request" && f.optional;
     out.push(`${f.name}${optional ? "?" : ""}: ${m.typeOf(f)};`);
   }

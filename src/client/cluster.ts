@@ -18,6 +18,7 @@ export interface ClusterOptions extends RetryOptions {
   clientId?: string;
   /** Opens sockets. Defaults to the adapter for the current runtime. */
   adapter?: SocketAdapter;
+  /** TLS for every broker connection. */
   tls?: TlsOptions;
   /** Default 10 s. */
   connectTimeoutMs?: number;
@@ -29,26 +30,39 @@ export interface ClusterOptions extends RetryOptions {
 
 /** A broker of the cluster. */
 export interface BrokerInfo {
+  /** The broker's id. */
   nodeId: number;
+  /** Host it advertises. */
   host: string;
+  /** Port it advertises. */
   port: number;
+  /** Its rack, if configured. */
   rack: string | null;
 }
 
 /** One partition's placement. */
 export interface PartitionInfo {
+  /** Partition number. */
   partition: number;
+  /** Node id of the leader, or -1 while there is none. */
   leader: number;
+  /** Leader epoch, or -1 when unknown. */
   leaderEpoch: number;
+  /** Node ids of all replicas. */
   replicas: number[];
+  /** Node ids of the in-sync replicas. */
   isr: number[];
 }
 
 /** A topic's id and partitions, ordered by partition number. */
 export interface TopicInfo {
+  /** Topic name. */
   name: string;
+  /** Topic id (Kafka's base64 form). */
   topicId: string;
+  /** True for Kafka's own topics such as `__consumer_offsets`. */
   isInternal: boolean;
+  /** Partitions, ordered by partition number. */
   partitions: PartitionInfo[];
 }
 
@@ -67,6 +81,17 @@ export function parseHostPort(s: string): HostPort {
   return { host: m[1] ?? m[2], port };
 }
 
+/**
+ * The cluster as a client sees it: bootstrap, metadata cache, a connection per broker, routing and retries.
+ *
+ * @example
+ * ```ts
+ * const cluster = new Cluster({ bootstrapServers: "127.0.0.1:9092" });
+ * const topic = await cluster.topic("events");
+ * console.log(topic.partitions.map((p) => p.leader));
+ * await cluster.close();
+ * ```
+ */
 export class Cluster {
   readonly #o: ClusterOptions;
   readonly #bootstrap: HostPort[];
@@ -79,6 +104,7 @@ export class Cluster {
   #bootstrapConn: Promise<Connection> | undefined;
   #closed = false;
 
+  /** Validates the bootstrap list; connects lazily, on first use. */
   constructor(options: ClusterOptions) {
     const list = typeof options.bootstrapServers === "string"
       ? options.bootstrapServers.split(",")
@@ -90,10 +116,12 @@ export class Cluster {
     this.#o = options;
   }
 
+  /** The client id sent with every request. */
   get clientId(): string {
     return this.#o.clientId ?? "kafka-ts";
   }
 
+  /** The retry settings given to the cluster. */
   get retryOptions(): RetryOptions {
     return this.#o;
   }
@@ -103,10 +131,12 @@ export class Cluster {
     return this.#brokers;
   }
 
+  /** The controller's node id from the last metadata answer (-1 if unknown). */
   get controllerId(): number {
     return this.#controllerId;
   }
 
+  /** The cluster id from the last metadata answer. */
   get clusterId(): string | null {
     return this.#clusterId;
   }

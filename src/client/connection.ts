@@ -11,21 +11,33 @@ import { KafkaError } from "../protocol/errors.ts";
 
 /** What a connection needs to know of a Kafka API to send it and read its answer. */
 export interface Api<Req, Res> {
+  /** Kafka's name of the API. */
   readonly name: string;
+  /** API key. */
   readonly key: number;
+  /** Lowest version this client speaks. */
   readonly minVersion: number;
+  /** Highest version this client speaks. */
   readonly maxVersion: number;
+  /** Writes the request body at `version`. */
   encodeRequest(w: Writer, req: Req, version: number): void;
+  /** Reads the response body at `version`. */
   decodeResponse(r: Reader, version: number): Res;
+  /** Request header version used with `version`. */
   requestHeaderVersion(version: number): number;
+  /** Response header version that comes with `version`. */
   responseHeaderVersion(version: number): number;
 }
 
 /** How to reach one broker. */
 export interface ConnectionOptions {
+  /** Broker host. */
   host: string;
+  /** Broker port. */
   port: number;
+  /** Opens the socket. */
   adapter: SocketAdapter;
+  /** TLS settings; plaintext when absent. */
   tls?: TlsOptions;
   /** Sent in every request header. */
   clientId?: string | null;
@@ -41,6 +53,7 @@ export interface ConnectionOptions {
 export interface RequestOptions {
   /** Use exactly this version instead of the highest both sides speak. */
   version?: number;
+  /** Overrides the connection's request timeout for this request. */
   timeoutMs?: number;
   /** When false, resolve once written (Produce with acks=0): the broker sends no answer. */
   expectResponse?: boolean;
@@ -48,7 +61,9 @@ export interface RequestOptions {
 
 /** A broker's supported version range for one API. */
 export interface VersionRange {
+  /** Lowest version the broker speaks. */
   min: number;
+  /** Highest version the broker speaks. */
   max: number;
 }
 
@@ -66,8 +81,20 @@ interface Pending {
 
 const UNSUPPORTED_VERSION = 35;
 
+/**
+ * One socket to one broker, with pipelined requests matched to answers by correlation id.
+ *
+ * @example
+ * ```ts
+ * const conn = await Connection.connect({ host: "127.0.0.1", port: 9092, adapter: await defaultAdapter() });
+ * const metadata = await conn.send(Metadata, { topics: null });
+ * await conn.close();
+ * ```
+ */
 export class Connection {
+  /** Broker host. */
   readonly host: string;
+  /** Broker port. */
   readonly port: number;
   readonly #socket: Socket;
   readonly #clientId: string | null;
@@ -121,6 +148,7 @@ export class Connection {
     return this.#versions;
   }
 
+  /** True once the connection failed or was closed. */
   get isClosed(): boolean {
     return this.#failure !== undefined;
   }

@@ -2,12 +2,16 @@
 
 /** A request got no answer within its timeout. The connection it was on is closed, as the Java client does. */
 export class RequestTimeoutError extends Error {
+  /** Always `"RequestTimeoutError"`. */
   override name = "RequestTimeoutError";
+  /** A new connection may succeed. */
   readonly retriable = true;
 }
 
 /** The broker does not speak any version of an API that this client speaks. */
 export class UnsupportedVersionError extends Error {
+  /** Always `"UnsupportedVersionError"`. */
   override name = "UnsupportedVersionError";
+  /** Retrying the same broker will not help. */
   readonly retriable = false;
 }

@@ -25,16 +25,20 @@ export type CompressionName = keyof typeof CompressionType;
 
 /** Compresses and decompresses a whole record section of a batch. */
 export interface CompressionCodec {
+  /** Compresses a whole record set. */
   compress(data: Uint8Array): Uint8Array;
+  /** Decompresses what `compress` (or another Kafka client) produced. */
   decompress(data: Uint8Array): Uint8Array;
 }
 
 /** A compression type that has no registered codec, or an id that is no compression type at all. */
 export class UnsupportedCompressionError extends Error {
+  /** Always `"UnsupportedCompressionError"`. */
   override name = "UnsupportedCompressionError";
   /** The compression type id that was asked for. */
   readonly type: number;
 
+  /** `type` is the compression id that has no codec. */
   constructor(type: number, message: string) {
     super(message);
     this.type = type;

@@ -7,6 +7,7 @@
 
 /** One entry of Kafka's error-code table. */
 export interface KafkaErrorInfo {
+  /** The numeric error code. */
   readonly code: number;
   /** Kafka's name for the code, e.g. `NOT_LEADER_OR_FOLLOWER`. */
   readonly name: string;
@@ -212,10 +213,15 @@ export function errorByName(name: string): KafkaErrorInfo | undefined {
 
 /** Where an error came from, added to the message when present. */
 export interface KafkaErrorContext {
+  /** The API that returned the error. */
   api?: string;
+  /** The topic it concerns. */
   topic?: string;
+  /** The partition it concerns. */
   partition?: number;
+  /** The consumer group it concerns. */
   groupId?: string;
+  /** The transactional id it concerns. */
   transactionalId?: string;
   /** The broker's own error message, when the response carries one. */
   brokerMessage?: string | null;
@@ -232,6 +238,7 @@ export class KafkaError extends Error {
   /** Where the error was seen (API, topic, partition, ...). */
   readonly context: KafkaErrorContext | undefined;
 
+  /** Builds the error for `code`, with where it was seen. */
   constructor(code: number, context?: KafkaErrorContext, options?: ErrorOptions) {
     const info = errorByCode(code);
     super(formatMessage(info, context), options);

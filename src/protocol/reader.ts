@@ -10,20 +10,35 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** A frame that does not parse: truncated, a length out of range, or a value that cannot be. */
 export class MalformedResponseError extends Error {
+  /** Always `"MalformedResponseError"`. */
   override name = "MalformedResponseError";
 }
 
+/**
+ * A bounds-checked big-endian reader over a `Uint8Array`; byte fields come back as views, not copies.
+ *
+ * @example
+ * ```ts
+ * const r = new Reader(Uint8Array.of(0, 0, 0, 42, 0, 2, 104, 105));
+ * r.int32(); // 42
+ * r.string(); // "hi"
+ * ```
+ */
 export class Reader {
+  /** The bytes being read. */
   readonly buf: Uint8Array;
   readonly #view: DataView;
+  /** Position of the next read. */
   offset: number;
 
+  /** Reads `buf` from `offset`. */
   constructor(buf: Uint8Array, offset = 0) {
     this.buf = buf;
     this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.offset = offset;
   }
 
+  /** Bytes left after the current position. */
   get remaining(): number {
     return this.buf.length - this.offset;
   }
@@ -39,38 +54,47 @@ export class Reader {
     return at;
   }
 
+  /** Signed 8-bit integer. */
   int8(): number {
     return this.#view.getInt8(this.#need(1));
   }
 
+  /** Unsigned 8-bit integer. */
   uint8(): number {
     return this.buf[this.#need(1)];
   }
 
+  /** Boolean (one byte, non-zero is true). */
   bool(): boolean {
     return this.buf[this.#need(1)] !== 0;
   }
 
+  /** Signed 16-bit integer. */
   int16(): number {
     return this.#view.getInt16(this.#need(2));
   }
 
+  /** Unsigned 16-bit integer. */
   uint16(): number {
     return this.#view.getUint16(this.#need(2));
   }
 
+  /** Signed 32-bit integer. */
   int32(): number {
     return this.#view.getInt32(this.#need(4));
   }
 
+  /** Unsigned 32-bit integer. */
   uint32(): number {
     return this.#view.getUint32(this.#need(4));
   }
 
+  /** Signed 64-bit integer. */
   int64(): bigint {
     return this.#view.getBigInt64(this.#need(8));
   }
 
+  /** 64-bit IEEE float. */
   float64(): number {
     return this.#view.getFloat64(this.#need(8));
   }
@@ -196,6 +220,7 @@ export class Reader {
     return n;
   }
 
+  /** A 16-byte UUID, in Kafka's URL-safe base64 form. */
   uuid(): string {
     return uuidFromBytes(this.raw(16));
   }

@@ -32,17 +32,23 @@ import { CompressionType, getCodec } from "../codec/compression.ts";
 
 /** One record header. Keys may repeat; values may be null. */
 export interface RecordHeader {
+  /** Header key (UTF-8). */
   key: string;
+  /** Header value; null is allowed. */
   value: Uint8Array | null;
 }
 
 /** A decoded record. */
 export interface KafkaRecord {
+  /** The record's offset in its partition. */
   offset: bigint;
   /** Milliseconds since the epoch (create time, or log-append time for such batches). */
   timestamp: number;
+  /** Key bytes (a view), or null. */
   key: Uint8Array | null;
+  /** Value bytes (a view), or null for a tombstone. */
   value: Uint8Array | null;
+  /** Headers in order; keys may repeat. */
   headers: RecordHeader[];
 }
 
@@ -53,30 +59,45 @@ export type TimestampType = typeof TimestampType[keyof typeof TimestampType];
 
 /** A decoded batch with its records. */
 export interface RecordBatch {
+  /** Offset of the first record. */
   baseOffset: bigint;
+  /** Leader epoch when the batch was written, or -1. */
   partitionLeaderEpoch: number;
   /** Compression type id (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
   compression: number;
+  /** Whether timestamps are create times or log-append times. */
   timestampType: TimestampType;
+  /** Part of a transaction. */
   isTransactional: boolean;
+  /** A control batch (transaction markers), not user records. */
   isControl: boolean;
   /** Whether `baseTimestamp` holds the delete horizon set by log compaction. */
   hasDeleteHorizon: boolean;
+  /** Offset of the last record minus baseOffset. */
   lastOffsetDelta: number;
+  /** Timestamp of the first record (ms). */
   baseTimestamp: number;
+  /** Largest timestamp in the batch (ms). */
   maxTimestamp: number;
+  /** Idempotent or transactional producer id, or -1. */
   producerId: bigint;
+  /** Producer epoch, or -1. */
   producerEpoch: number;
+  /** Sequence number of the first record, or -1. */
   baseSequence: number;
   /** Size of the batch on the wire, in bytes (baseOffset to the end). */
   sizeInBytes: number;
+  /** The batch's records. */
   records: KafkaRecord[];
 }
 
 /** A record to encode. */
 export interface RecordInput {
+  /** Key bytes, or null. */
   key?: Uint8Array | null;
+  /** Value bytes, or null for a tombstone. */
   value: Uint8Array | null;
+  /** Headers; keys may repeat. */
   headers?: readonly RecordHeader[];
   /** Milliseconds since the epoch; defaults to the batch's time. */
   timestamp?: number;
@@ -84,6 +105,7 @@ export interface RecordInput {
 
 /** What `encodeRecordBatch` needs. */
 export interface EncodeRecordBatchInput {
+  /** The records, in offset order. */
   records: readonly RecordInput[];
   /** Defaults to 0 (the broker assigns offsets). */
   baseOffset?: bigint;
@@ -95,7 +117,9 @@ export interface EncodeRecordBatchInput {
   producerEpoch?: number;
   /** Defaults to -1. */
   baseSequence?: number;
+  /** Mark the batch transactional. */
   isTransactional?: boolean;
+  /** Mark the batch as a control batch. */
   isControl?: boolean;
   /** Defaults to CreateTime. */
   timestampType?: TimestampType;
@@ -107,6 +131,7 @@ export interface EncodeRecordBatchInput {
 
 /** A batch that fails its CRC, has inconsistent lengths, an unsupported magic, or cannot be decompressed. */
 export class CorruptRecordError extends Error {
+  /** Always `"CorruptRecordError"`. */
   override name = "CorruptRecordError";
 }
 
@@ -529,7 +554,12 @@ function decodeBatch(batch: Uint8Array, view: DataView, at: number): RecordBatch
   };
 }
 
-function decodeRecord(c: Cursor, baseOffset: bigint, baseTimestamp: number, logAppendTime: number): KafkaRecord {
+function decodeRecord(
+  c: Cursor,
+  baseOffset: bigint,
+  baseTimestamp: number,
+  logAppendTime: number,
+): KafkaRecord {
   const recordStart = c.pos;
   const length = readVarint(c);
   if (length < 0 || length > c.end - c.pos) {

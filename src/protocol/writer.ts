@@ -8,16 +8,27 @@ const encoder = new TextEncoder();
 
 /** A tagged field to write at the end of a flexible struct: its tag and already-encoded bytes. */
 export interface RawTaggedField {
+  /** The field's tag. */
   tag: number;
+  /** The field's encoded bytes. */
   data: Uint8Array;
 }
 
+/**
+ * A growable big-endian byte writer for Kafka's wire format; `finish()` returns the bytes without copying.
+ *
+ * @example
+ * ```ts
+ * const bytes = new Writer().int32(42).string("hi").finish();
+ * ```
+ */
 export class Writer {
   #buf: Uint8Array;
   #view: DataView;
   /** Bytes written so far. */
   offset = 0;
 
+  /** Starts with room for `initialCapacity` bytes; grows by doubling. */
   constructor(initialCapacity = 256) {
     this.#buf = new Uint8Array(initialCapacity);
     this.#view = new DataView(this.#buf.buffer);
@@ -40,6 +51,7 @@ export class Writer {
     return this.#buf.subarray(0, this.offset);
   }
 
+  /** Signed 8-bit integer. */
   int8(v: number): this {
     this.ensure(1);
     this.#view.setInt8(this.offset, v);
@@ -47,16 +59,19 @@ export class Writer {
     return this;
   }
 
+  /** Unsigned 8-bit integer. */
   uint8(v: number): this {
     this.ensure(1);
     this.#buf[this.offset++] = v;
     return this;
   }
 
+  /** Boolean as one byte. */
   bool(v: boolean): this {
     return this.uint8(v ? 1 : 0);
   }
 
+  /** Signed 16-bit integer. */
   int16(v: number): this {
     this.ensure(2);
     this.#view.setInt16(this.offset, v);
@@ -64,6 +79,7 @@ export class Writer {
     return this;
   }
 
+  /** Unsigned 16-bit integer. */
   uint16(v: number): this {
     this.ensure(2);
     this.#view.setUint16(this.offset, v);
@@ -71,6 +87,7 @@ export class Writer {
     return this;
   }
 
+  /** Signed 32-bit integer. */
   int32(v: number): this {
     this.ensure(4);
     this.#view.setInt32(this.offset, v);
@@ -78,6 +95,7 @@ export class Writer {
     return this;
   }
 
+  /** Unsigned 32-bit integer. */
   uint32(v: number): this {
     this.ensure(4);
     this.#view.setUint32(this.offset, v);
@@ -85,6 +103,7 @@ export class Writer {
     return this;
   }
 
+  /** Signed 64-bit integer. */
   int64(v: bigint): this {
     this.ensure(8);
     this.#view.setBigInt64(this.offset, v);
@@ -92,6 +111,7 @@ export class Writer {
     return this;
   }
 
+  /** 64-bit IEEE float. */
   float64(v: number): this {
     this.ensure(8);
     this.#view.setFloat64(this.offset, v);
@@ -222,10 +242,12 @@ export class Writer {
     return at;
   }
 
+  /** Writes a signed 32-bit integer at a position reserved earlier. */
   patchInt32(at: number, v: number): void {
     this.#view.setInt32(at, v);
   }
 
+  /** Writes an unsigned 32-bit integer at a position reserved earlier. */
   patchUint32(at: number, v: number): void {
     this.#view.setUint32(at, v);
   }

@@ -21,8 +21,11 @@ export interface TlsOptions {
 
 /** Where and how to connect. */
 export interface ConnectOptions {
+  /** Host name or IP address. */
   host: string;
+  /** TCP port. */
   port: number;
+  /** TLS settings; plaintext when absent. */
   tls?: TlsOptions;
   /** Aborts the connection attempt. */
   signal?: AbortSignal;
@@ -42,13 +45,17 @@ export interface Socket {
 
 /** Opens sockets. Pass your own to route through a proxy, inject faults, or support another runtime. */
 export interface SocketAdapter {
+  /** Opens a socket; rejects with `ConnectionError` when it cannot. */
   connect(options: ConnectOptions): Promise<Socket>;
 }
 
 /** The connection could not be made or was lost. Retriable: a new connection may succeed. */
 export class ConnectionError extends Error {
+  /** Always `"ConnectionError"`. */
   override name = "ConnectionError";
+  /** A new connection may succeed. */
   readonly retriable = true;
+  /** A connection failure with its cause. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -47,6 +47,7 @@ export interface AlterShareGroupOffsetsResponseTopic {
   topicName: string;
   /** The unique topic ID. */
   topicId: string;
+  /** The partitions field. */
   partitions: AlterShareGroupOffsetsResponsePartition[];
 }
 

@@ -53,6 +53,7 @@ export interface DescribeShareGroupOffsetsResponseTopic {
   topicName: string;
   /** The unique topic ID. */
   topicId: string;
+  /** The partitions field. */
   partitions: DescribeShareGroupOffsetsResponsePartition[];
 }
 
