@@ -164,15 +164,18 @@ function compressBlock(src: Uint8Array, start: number, end: number, dst: Uint8Ar
       let ref = 0;
       let attempts = 1 << SKIP_TRIGGER;
       let step = 1;
-      for (;;) {
+      let found = false;
+      while (!found) {
         if (ip > mfLimit) break outer;
         const seq = read32(src, ip);
         const h = Math.imul(seq, P1) >>> shift;
         ref = table[h] - 1;
         table[h] = ip + 1;
-        if (ref >= start && ip - ref <= MAX_OFFSET && read32(src, ref) === seq) break;
-        ip += step;
-        step = attempts++ >> SKIP_TRIGGER;
+        found = ref >= start && ip - ref <= MAX_OFFSET && read32(src, ref) === seq;
+        if (!found) {
+          ip += step;
+          step = attempts++ >> SKIP_TRIGGER;
+        }
       }
       // Extend it backwards over pending literals, then forwards.
       while (ip > anchor && ref > start && src[ip - 1] === src[ref - 1]) {

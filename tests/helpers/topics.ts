@@ -1,6 +1,6 @@
 // Topic set-up and read-back for integration tests, through the protocol layer (no consumer needed).
 import assert from "node:assert/strict";
-import { Cluster } from "../../src/client/cluster.ts";
+import type { Cluster } from "../../src/client/cluster.ts";
 import { initCrc32c } from "../../src/codec/crc32c.ts";
 import { decodeRecordBatches, type KafkaRecord } from "../../src/protocol/record-batch.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
