@@ -66,7 +66,10 @@ describe("producer during a leader change (3 nodes)", () => {
     for (const name of failures.keys()) {
       assert.match(name, /^[A-Z][A-Za-z]+Error$|^[A-Z_]+$/, `failures carry a named error: ${name}`);
     }
-    assert.ok(acked.size > total / 2, `${acked.size} of ${total} acknowledged; failures ${JSON.stringify([...failures])}`);
+    assert.ok(
+      acked.size > total / 2,
+      `${acked.size} of ${total} acknowledged; failures ${JSON.stringify([...failures])}`,
+    );
     const counts = new Map<number, number>();
     for (const partition of [0, 1]) {
       // Everything up to the high watermark: the acknowledged records and any written but not acknowledged.
