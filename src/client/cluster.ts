@@ -9,6 +9,7 @@ import { KafkaError } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/writer.ts";
 import { ConnectionError, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
 import { defaultAdapter } from "../transport/runtime.ts";
+import { checkSaslOptions, type SaslOptions } from "./sasl/mechanism.ts";
 
 /** Options shared by every client: where the cluster is and how to talk to it. */
 export interface ClusterOptions extends RetryOptions {
@@ -18,8 +19,10 @@ export interface ClusterOptions extends RetryOptions {
   clientId?: string;
   /** Opens sockets. Defaults to the adapter for the current runtime. */
   adapter?: SocketAdapter;
-  /** TLS for every broker connection. */
+  /** TLS for every broker connection (SSL, or SASL_SSL with `sasl`). `{}` trusts the runtime's CAs. */
   tls?: TlsOptions;
+  /** SASL authentication for every broker connection (SASL_PLAINTEXT, or SASL_SSL with `tls`). */
+  sasl?: SaslOptions;
   /** Default 10 s. */
   connectTimeoutMs?: number;
   /** Default 30 s. */
@@ -95,6 +98,7 @@ export function parseHostPort(s: string): HostPort {
 export class Cluster {
   readonly #o: ClusterOptions;
   readonly #bootstrap: HostPort[];
+  readonly #sasl: SaslOptions | undefined;
   #adapter: SocketAdapter | undefined;
   #brokers = new Map<number, BrokerInfo>();
   #topics = new Map<string, { info: TopicInfo; at: number }>();
@@ -113,6 +117,7 @@ export class Cluster {
       throw new TypeError('bootstrapServers: give at least one "host:port"');
     }
     this.#bootstrap = list.map(parseHostPort);
+    this.#sasl = options.sasl === undefined ? undefined : checkSaslOptions(options.sasl);
     this.#o = options;
   }
 
@@ -149,6 +154,7 @@ export class Cluster {
       port: hp.port,
       adapter: this.#adapter,
       tls: this.#o.tls,
+      sasl: this.#sasl,
       clientId: this.clientId,
       connectTimeoutMs: this.#o.connectTimeoutMs,
       requestTimeoutMs: this.#o.requestTimeoutMs,

@@ -8,6 +8,8 @@ import { ApiVersions } from "../protocol/messages/api-versions.ts";
 import { ConnectionError, type Socket, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
 import { RequestTimeoutError, UnsupportedVersionError } from "./errors.ts";
 import { KafkaError } from "../protocol/errors.ts";
+import type { SaslOptions } from "./sasl/mechanism.ts";
+import { authenticate, type SaslSend } from "./sasl/authenticate.ts";
 
 /** What a connection needs to know of a Kafka API to send it and read its answer. */
 export interface Api<Req, Res> {
@@ -41,7 +43,9 @@ export interface ConnectionOptions {
   tls?: TlsOptions;
   /** Sent in every request header. */
   clientId?: string | null;
-  /** Time allowed for the TCP (and TLS) connect plus ApiVersions. Default 10 s. */
+  /** SASL authentication after ApiVersions (checked with `checkSaslOptions`); none when absent. */
+  sasl?: SaslOptions;
+  /** Time allowed for the TCP (and TLS) connect, ApiVersions and SASL. Default 10 s. */
   connectTimeoutMs?: number;
   /** Default time a request may wait for its answer. Default 30 s. */
   requestTimeoutMs?: number;
@@ -105,6 +109,11 @@ export class Connection {
   #nextCorrelationId = 0;
   #failure: Error | undefined;
   #versions = new Map<number, VersionRange>();
+  readonly #sasl: SaslOptions | undefined;
+  #authentications = 0;
+  #reauthTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a re-authentication runs: new requests wait for it (KIP-368). */
+  #reauthenticating: Promise<void> | undefined;
   /** Resolves when the connection is closed, for whatever reason. */
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -116,6 +125,7 @@ export class Connection {
     this.#clientId = o.clientId ?? null;
     this.#requestTimeoutMs = o.requestTimeoutMs ?? 30_000;
     this.#maxResponseBytes = o.maxResponseBytes ?? 256 * 1024 * 1024;
+    this.#sasl = o.sasl;
     this.closed = new Promise((r) => (this.#resolveClosed = r));
     void this.#readLoop();
   }
@@ -123,6 +133,7 @@ export class Connection {
   /** Connects, then negotiates API versions. Fails within `connectTimeoutMs`. */
   static async connect(o: ConnectionOptions): Promise<Connection> {
     const timeoutMs = o.connectTimeoutMs ?? 10_000;
+    const startedAt = performance.now();
     const ac = new AbortController();
     const timer = setTimeout(
       () => ac.abort(new ConnectionError(`connect to ${o.host}:${o.port} timed out after ${timeoutMs} ms`)),
@@ -133,6 +144,7 @@ export class Connection {
       const conn = new Connection(socket, o);
       try {
         await conn.#negotiate(timeoutMs);
+        if (o.sasl) await conn.#authenticate(timeoutMs - (performance.now() - startedAt));
       } catch (e) {
         await conn.close();
         throw e;
@@ -146,6 +158,14 @@ export class Connection {
   /** The broker's version ranges, by API key, from its ApiVersions answer. */
   get apiVersions(): ReadonlyMap<number, VersionRange> {
     return this.#versions;
+  }
+
+  /**
+   * How often this connection authenticated with SASL: 1 after connecting, plus one per
+   * re-authentication (KIP-368). 0 without SASL.
+   */
+  get authentications(): number {
+    return this.#authentications;
   }
 
   /** True once the connection failed or was closed. */
@@ -172,6 +192,14 @@ export class Connection {
 
   /** Sends a request and resolves with the decoded answer. Requests pipeline on the one socket. */
   send<Req, Res>(api: Api<Req, Res>, request: Req, options: RequestOptions = {}): Promise<Res> {
+    if (this.#reauthenticating && !this.#failure) {
+      // Requests already sent carry on; new ones wait until the session is renewed.
+      return this.#reauthenticating.then(() => this.#send(api, request, options));
+    }
+    return this.#send(api, request, options);
+  }
+
+  #send<Req, Res>(api: Api<Req, Res>, request: Req, options: RequestOptions): Promise<Res> {
     if (this.#failure) return Promise.reject(this.#failure);
     let version: number;
     try {
@@ -253,6 +281,32 @@ export class Connection {
     throw new UnsupportedVersionError(
       `broker ${this.host}:${this.port} does not speak ApiVersions v${ApiVersions.minVersion}+: it is too old`,
     );
+  }
+
+  /** Authenticates (SaslHandshake, SaslAuthenticate) and schedules the re-authentication. */
+  async #authenticate(timeoutMs: number): Promise<void> {
+    const sasl = this.#sasl!;
+    const send: SaslSend = (api, request) => this.#send(api, request, { timeoutMs: Math.max(1, timeoutMs) });
+    const { sessionLifetimeMs } = await authenticate(send, sasl);
+    this.#authentications++;
+    if (sessionLifetimeMs > 0 && !this.#failure) {
+      // Like the Java client: renew at a random 85-95% of the lifetime, so connections spread out.
+      const delay = sessionLifetimeMs * (0.85 + Math.random() * 0.1);
+      this.#reauthTimer = setTimeout(() => this.#reauthenticate(), delay);
+    }
+  }
+
+  #reauthenticate(): void {
+    this.#reauthTimer = undefined;
+    if (this.#failure) return;
+    const run = this.#authenticate(this.#requestTimeoutMs);
+    this.#reauthenticating = run.then(() => {
+      this.#reauthenticating = undefined;
+    }, (e) => {
+      // The broker ends the session soon anyway: fail now, with the reason, so the next use reconnects.
+      this.#reauthenticating = undefined;
+      this.#fail(e instanceof Error ? e : new ConnectionError(String(e)));
+    });
   }
 
   async #readLoop(): Promise<void> {
@@ -355,6 +409,7 @@ export class Connection {
   #fail(err: Error): void {
     if (this.#failure) return;
     this.#failure = err;
+    clearTimeout(this.#reauthTimer);
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
       p.reject(err);

@@ -3,8 +3,10 @@ import {
   abortError,
   ConnectionError,
   type ConnectOptions,
+  isTlsFailure,
   type Socket,
   type SocketAdapter,
+  tlsError,
 } from "./socket.ts";
 
 /** The parts of Bun's socket API this adapter uses (Bun's own types are not a dependency). */
@@ -23,6 +25,7 @@ interface BunHandlers {
   error(s: BunSocket, error: Error): void;
   end(s: BunSocket): void;
   connectError(s: BunSocket, error: Error): void;
+  handshake(s: BunSocket, success: boolean, authorizationError: Error | null): void;
 }
 interface BunTls {
   ca?: string | string[];
@@ -44,8 +47,8 @@ function bun(): BunGlobal {
 export const bunAdapter: SocketAdapter = {
   async connect(o: ConnectOptions): Promise<Socket> {
     if (o.signal?.aborted) throw abortError(o.signal);
-    const state = new BunSocketState();
     const t = o.tls;
+    const state = new BunSocketState(t ? o : undefined);
     let raw: BunSocket;
     try {
       const attempt = bun().connect({
@@ -69,19 +72,29 @@ export const bunAdapter: SocketAdapter = {
         cause: e,
       });
     }
+    if (t) {
+      // Bun resolves once TCP is up; the certificate is checked in the handshake that follows.
+      try {
+        await raceAbort(state.handshake, o.signal);
+      } catch (e) {
+        raw.terminate();
+        if (o.signal?.aborted) throw abortError(o.signal);
+        throw e;
+      }
+    }
     raw.setNoDelay(true);
     return state.attach(raw);
   },
 };
 
-function raceAbort(attempt: Promise<BunSocket>, signal?: AbortSignal): Promise<BunSocket> {
+function raceAbort<T>(attempt: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return attempt;
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     attempt.then((s) => {
       signal.removeEventListener("abort", onAbort);
-      if (signal.aborted) s.terminate();
+      if (signal.aborted) (s as { terminate?: () => void }).terminate?.();
       else resolve(s);
     }, (e) => {
       signal.removeEventListener("abort", onAbort);
@@ -106,8 +119,18 @@ class BunSocketState {
   #resolveClosed!: () => void;
   readonly closed = new Promise<void>((r) => (this.#resolveClosed = r));
   readonly readable: ReadableStream<Uint8Array>;
+  readonly #tlsPeer: { host: string; port: number } | undefined;
+  #handshakeDone!: (e?: Error) => void;
+  /** Settles when the TLS handshake is over: rejects with `TlsError` when it failed. */
+  readonly handshake: Promise<void>;
 
-  constructor() {
+  /** `tlsPeer` is set for TLS sockets. */
+  constructor(tlsPeer?: { host: string; port: number }) {
+    this.#tlsPeer = tlsPeer;
+    this.handshake = new Promise<void>((resolve, reject) => {
+      this.#handshakeDone = (e) => (e ? reject(e) : resolve());
+    });
+    this.handshake.catch(() => {}); // observed by connect; never an unhandled rejection
     this.readable = new ReadableStream<Uint8Array>({
       start: (c) => {
         this.#controller = c;
@@ -125,8 +148,16 @@ class BunSocketState {
         if ((this.#controller.desiredSize ?? 1) <= 0) s.pause();
       },
       drain: () => this.#flush(),
+      handshake: (_s, success, authorizationError) => {
+        const peer = this.#tlsPeer!;
+        // `success` is true when verification is off, whatever `authorizationError` says.
+        this.#handshakeDone(success ? undefined : tlsError(peer.host, peer.port, authorizationError));
+      },
       error: (_s, e) => {
-        this.#failure = new ConnectionError(`socket error: ${e.message}`, { cause: e });
+        // With TLS 1.3 the broker refuses a client certificate only after the client's handshake is done.
+        this.#failure = this.#tlsPeer && isTlsFailure(e)
+          ? tlsError(this.#tlsPeer.host, this.#tlsPeer.port, e)
+          : new ConnectionError(`socket error: ${e.message}`, { cause: e });
       },
       connectError: (_s, e) => {
         this.#failure = new ConnectionError(`connect failed: ${e.message}`, { cause: e });
@@ -184,6 +215,14 @@ class BunSocketState {
     if (this.#done) return;
     this.#done = true;
     const err = this.#failure ?? new ConnectionError("socket closed");
+    if (this.#tlsPeer) {
+      const { host, port } = this.#tlsPeer;
+      this.#handshakeDone(
+        this.#failure instanceof Error && isTlsFailure(this.#failure)
+          ? this.#failure
+          : tlsError(host, port, new Error("connection closed during the TLS handshake")),
+      );
+    }
     for (const w of this.#queue) w.reject(err);
     this.#queue = [];
     try {

@@ -3,8 +3,12 @@ import {
   abortError,
   ConnectionError,
   type ConnectOptions,
+  isTlsFailure,
   type Socket,
   type SocketAdapter,
+  TlsError,
+  tlsError,
+  type TlsOptions,
 } from "./socket.ts";
 
 export const denoAdapter: SocketAdapter = {
@@ -12,34 +16,69 @@ export const denoAdapter: SocketAdapter = {
     if (o.signal?.aborted) throw abortError(o.signal);
     const tls = o.tls;
     if (tls?.rejectUnauthorized === false) {
-      throw new ConnectionError(
+      throw new TlsError(
         "tls.rejectUnauthorized=false is not supported on Deno; trust the server's CA through tls.ca instead",
+      );
+    }
+    if (tls?.serverName !== undefined && tls.serverName !== o.host && tls.cert !== undefined) {
+      // Deno.startTls, the only way to verify a name other than the host, takes no client certificate.
+      throw new TlsError(
+        "tls.serverName other than the host together with a client certificate is not supported on Deno",
       );
     }
     let conn: Deno.Conn;
     try {
-      const attempt = tls
-        ? Deno.connectTls({
-          hostname: o.host,
-          port: o.port,
-          caCerts: tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca],
-          ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        })
-        : Deno.connect({ hostname: o.host, port: o.port });
-      conn = await raceAbort(attempt, o.signal);
+      if (tls) {
+        const tlsConn = await raceAbort(connectTls(o.host, o.port, tls), o.signal);
+        try {
+          // Deno handshakes lazily; do it now so that a bad certificate fails the connect, not a read.
+          await raceAbort(tlsConn.handshake().then(() => tlsConn), o.signal);
+        } catch (e) {
+          try {
+            tlsConn.close();
+          } catch { /* already closed */ }
+          throw e;
+        }
+        conn = tlsConn;
+      } else {
+        conn = await raceAbort(Deno.connect({ hostname: o.host, port: o.port }), o.signal);
+      }
     } catch (e) {
       if (o.signal?.aborted) throw abortError(o.signal);
+      if (tls && isTlsFailure(e)) throw tlsError(o.host, o.port, e);
       throw new ConnectionError(`cannot connect to ${o.host}:${o.port}: ${(e as Error).message}`, {
         cause: e,
       });
     }
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-    return wrap(conn);
+    return wrap(conn, tls ? o : undefined);
   },
 };
 
+async function connectTls(host: string, port: number, tls: TlsOptions): Promise<Deno.TlsConn> {
+  const caCerts = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
+  if (tls.serverName !== undefined && tls.serverName !== host) {
+    // Connect to the host, verify the certificate against the other name.
+    const tcp = await Deno.connect({ hostname: host, port });
+    tcp.setNoDelay(true);
+    try {
+      return await Deno.startTls(tcp, { hostname: tls.serverName, caCerts });
+    } catch (e) {
+      tcp.close();
+      throw e;
+    }
+  }
+  const conn = await Deno.connectTls({
+    hostname: host,
+    port,
+    caCerts,
+    ...(tls.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : {}),
+  });
+  return conn;
+}
+
 /** Resolves with the connection, or closes it if the signal fired first. */
-function raceAbort(attempt: Promise<Deno.Conn>, signal?: AbortSignal): Promise<Deno.Conn> {
+function raceAbort<C extends Deno.Conn>(attempt: Promise<C>, signal?: AbortSignal): Promise<C> {
   if (!signal) return attempt;
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));
@@ -61,7 +100,8 @@ function raceAbort(attempt: Promise<Deno.Conn>, signal?: AbortSignal): Promise<D
   });
 }
 
-function wrap(conn: Deno.Conn): Socket {
+/** `tlsPeer` is set for TLS connections, so that a TLS alert after the handshake is named as such. */
+function wrap(conn: Deno.Conn, tlsPeer?: { host: string; port: number }): Socket {
   const writer = conn.writable.getWriter();
   let closing = false;
   let resolveClosed!: () => void;
@@ -89,7 +129,11 @@ function wrap(conn: Deno.Conn): Socket {
         // A read interrupted by our own close is the end of the stream, not a failure.
         if (closing) return controller.close();
         void close();
-        controller.error(new ConnectionError(`read failed: ${(e as Error).message}`, { cause: e }));
+        controller.error(
+          tlsPeer && isTlsFailure(e)
+            ? tlsError(tlsPeer.host, tlsPeer.port, e)
+            : new ConnectionError(`read failed: ${(e as Error).message}`, { cause: e }),
+        );
       }
     },
     cancel() {

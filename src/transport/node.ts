@@ -5,8 +5,10 @@ import {
   abortError,
   ConnectionError,
   type ConnectOptions,
+  isTlsFailure,
   type Socket,
   type SocketAdapter,
+  tlsError,
 } from "./socket.ts";
 
 export const nodeAdapter: SocketAdapter = {
@@ -33,20 +35,25 @@ export const nodeAdapter: SocketAdapter = {
       const onError = (e: Error) => {
         o.signal?.removeEventListener("abort", onAbort);
         sock.destroy();
-        reject(new ConnectionError(`cannot connect to ${o.host}:${o.port}: ${e.message}`, { cause: e }));
+        reject(
+          t && isTlsFailure(e)
+            ? tlsError(o.host, o.port, e)
+            : new ConnectionError(`cannot connect to ${o.host}:${o.port}: ${e.message}`, { cause: e }),
+        );
       };
       sock.once("error", onError);
       sock.once(t ? "secureConnect" : "connect", () => {
         o.signal?.removeEventListener("abort", onAbort);
         sock.off("error", onError);
         sock.setNoDelay(true);
-        resolve(wrap(sock));
+        resolve(wrap(sock, t ? o : undefined));
       });
     });
   },
 };
 
-function wrap(sock: net.Socket): Socket {
+/** `tlsPeer` is set for TLS sockets, so that a TLS alert after the handshake is named as such. */
+function wrap(sock: net.Socket, tlsPeer?: { host: string; port: number }): Socket {
   let failure: Error | undefined;
   const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
   let drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -58,7 +65,10 @@ function wrap(sock: net.Socket): Socket {
         if ((controller.desiredSize ?? 1) <= 0) sock.pause();
       });
       sock.on("error", (e: Error) => {
-        failure = new ConnectionError(`socket error: ${e.message}`, { cause: e });
+        // With TLS 1.3 the broker refuses a client certificate only after the client's handshake is done.
+        failure = tlsPeer && isTlsFailure(e)
+          ? tlsError(tlsPeer.host, tlsPeer.port, e)
+          : new ConnectionError(`socket error: ${e.message}`, { cause: e });
       });
       sock.once("close", () => {
         for (const w of drainWaiters) w.reject(failure ?? new ConnectionError("socket closed"));

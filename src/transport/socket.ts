@@ -51,14 +51,59 @@ export interface SocketAdapter {
 
 /** The connection could not be made or was lost. Retriable: a new connection may succeed. */
 export class ConnectionError extends Error {
-  /** Always `"ConnectionError"`. */
-  override name = "ConnectionError";
+  /** Always `"ConnectionError"` (or the subclass's name). */
+  override name: string = "ConnectionError";
   /** A new connection may succeed. */
-  readonly retriable = true;
+  readonly retriable: boolean = true;
   /** A connection failure with its cause. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The TLS handshake failed or the peer ended TLS with an alert: an untrusted or expired certificate, a
+ * name that does not match, a client certificate the broker refused. Not retriable, as in the Java
+ * client: the same settings fail the same way. `cause` holds the runtime's own error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await cluster.refreshMetadata([]);
+ * } catch (e) {
+ *   if (e instanceof TlsError) console.error("check tls.ca / tls.cert:", e.message);
+ * }
+ * ```
+ */
+export class TlsError extends ConnectionError {
+  /** Always `"TlsError"`. */
+  override name = "TlsError";
+  /** Retrying with the same certificates fails the same way. */
+  override readonly retriable: boolean = false;
+}
+
+/**
+ * True when a socket error comes from the TLS layer. Runtimes name these differently: Node and Bun use
+ * OpenSSL codes (`ERR_SSL_*`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `EPROTO`), Deno uses rustls messages
+ * (`invalid peer certificate`, `received fatal alert`).
+ */
+export function isTlsFailure(e: unknown): boolean {
+  if (typeof e !== "object" || e === null) return false;
+  if (e instanceof TlsError) return true;
+  const code = (e as { code?: unknown }).code;
+  if (
+    typeof code === "string" &&
+    /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_|EPROTO$)/.test(code)
+  ) return true;
+  const message = (e as { message?: unknown }).message;
+  return typeof message === "string" &&
+    /certificate|fatal alert|handshake|SSL routines|tls alert|altnames|secure TLS connection/i.test(message);
+}
+
+/** Wraps a runtime's TLS failure, naming the broker. */
+export function tlsError(host: string, port: number, e: unknown): TlsError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new TlsError(`TLS with ${host}:${port} failed: ${why}`, { cause: e });
 }
 
 /** The abort reason or a generic error when a signal fired before the socket was ready. */
