@@ -33,7 +33,7 @@ describe("SASL OAUTHBEARER", () => {
     let calls = 0;
     const s = oauthBearerSession(() => `tok${++calls}`);
     assert.equal(dec(await s.first()), "n,,\x01auth=Bearer tok1\x01\x01");
-    const s2 = oauthBearerSession(async () => ({ value: `tok${++calls}` }));
+    const s2 = oauthBearerSession(() => Promise.resolve({ value: `tok${++calls}` }));
     assert.equal(dec(await s2.first()), "n,,\x01auth=Bearer tok2\x01\x01");
   });
 
