@@ -11,9 +11,13 @@ import { countingAdapter, pem, saslFor, secureBootstrap } from "../helpers/secur
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-/** Runs `fn`, expecting a `TlsError` after one connection attempt and well within the connect timeout. */
+/**
+ * Connects, expecting a `TlsError` after one connection attempt and well within the connect timeout.
+ * `fromRuntime`: the runtime's own error is the cause (not so when the adapter refuses an option).
+ */
 async function expectTlsError(
   o: Omit<ConstructorParameters<typeof Cluster>[0], "adapter">,
+  fromRuntime = true,
 ): Promise<TlsError> {
   const adapter = await countingAdapter();
   const cluster = new Cluster({ ...o, adapter, connectTimeoutMs: CONNECT_TIMEOUT_MS });
@@ -23,7 +27,7 @@ async function expectTlsError(
     assert.ok(err instanceof TlsError, `expected TlsError, got ${err}`);
     assert.equal(err.name, "TlsError");
     assert.equal(err.retriable, false);
-    assert.ok(err.cause, "the runtime's own error is the cause");
+    if (fromRuntime) assert.ok(err.cause, "the runtime's own error is the cause");
     assert.equal(adapter.attempts, 1, "a TLS failure is not retried");
     assert.ok(performance.now() - started < CONNECT_TIMEOUT_MS, "failed within the connect timeout");
     return err;
@@ -113,7 +117,7 @@ describe("TLS", () => {
       sasl: saslFor("PLAIN"),
     };
     if (detectRuntime() === "deno") {
-      const err = await expectTlsError(o);
+      const err = await expectTlsError(o, false);
       assert.match(err.message, /rejectUnauthorized/);
       return;
     }
