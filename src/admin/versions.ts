@@ -2,27 +2,11 @@
  * What the brokers speak: the ApiVersions ranges per API, and the broker release inferred from them
  * (kafka-python's `check_version`).
  *
- * The rules, newest first: a broker is at least the release of the first rule whose API version it lists
- * (within its min..max range). Each rule names an API version that first shipped in that release:
- *
- * | release | evidence                  | | release | evidence                 |
- * | ------- | ------------------------- |-| ------- | ------------------------ |
- * | 4.2     | OffsetCommit v10 (key 8)  | | 2.7     | Fetch v12                |
- * | 4.1     | Produce v13 (key 0)       | | 2.6     | DescribeClientQuotas v0  |
- * | 4.0     | Metadata v13 (key 3)      | | 2.5     | DescribeAcls v2          |
- * | 3.9     | Fetch v17 (key 1)         | | 2.4     | Produce v8               |
- * | 3.8     | Produce v11               | | 2.3     | Fetch v11                |
- * | 3.7     | Fetch v16                 | | 2.2     | ListOffsets v5           |
- * | 3.6     | AddPartitionsToTxn v4     | | 2.1     | Fetch v10                |
- * | 3.5     | Fetch v15                 | | 2.0     | Fetch v8                 |
- * | 3.3     | DescribeAcls v3           | | 1.1     | Fetch v7                 |
- * | 3.2     | JoinGroup v9              | | 1.0     | Metadata v5              |
- * | 3.1     | Fetch v13                 | | 0.11    | Metadata v4              |
- * | 3.0     | ListOffsets v7            | | 0.10.2  | OffsetFetch v2           |
- * | 2.8     | Produce v9                | | 0.10.1  | Metadata v2              |
- *
- * Anything older that answers ApiVersions is 0.10.0. 3.4 changed no API that brokers list to clients,
- * so a 3.4 broker reads as 3.3; releases after 4.2 read as 4.2 until a rule for them is added.
+ * The rules ({@link VERSION_RULES}), newest first: a broker is at least the release of the first rule
+ * whose API version it lists within its min..max range. Each rule names an API version that first shipped
+ * in that release. Anything older that answers ApiVersions is 0.10.0. Kafka 3.4 changed no API that
+ * brokers list to clients, so a 3.4 broker reads as 3.3; releases after 4.2 read as 4.2 until a rule for
+ * them is added.
  */
 import type { VersionRange } from "../client/connection.ts";
 import { API_BY_KEY } from "../protocol/messages/index.ts";
@@ -42,32 +26,32 @@ const rule = (version: readonly number[], apiKey: number, apiVersion: number): R
 
 /** The rules of {@link inferBrokerVersion}, newest release first. */
 export const VERSION_RULES: readonly Rule[] = [
-  rule([4, 2], 8, 10),
-  rule([4, 1], 0, 13),
-  rule([4, 0], 3, 13),
-  rule([3, 9], 1, 17),
-  rule([3, 8], 0, 11),
-  rule([3, 7], 1, 16),
-  rule([3, 6], 24, 4),
-  rule([3, 5], 1, 15),
-  rule([3, 3], 29, 3),
-  rule([3, 2], 11, 9),
-  rule([3, 1], 1, 13),
-  rule([3, 0], 2, 7),
-  rule([2, 8], 0, 9),
-  rule([2, 7], 1, 12),
-  rule([2, 6], 48, 0),
-  rule([2, 5], 29, 2),
-  rule([2, 4], 0, 8),
-  rule([2, 3], 1, 11),
-  rule([2, 2], 2, 5),
-  rule([2, 1], 1, 10),
-  rule([2, 0], 1, 8),
-  rule([1, 1], 1, 7),
-  rule([1, 0], 3, 5),
-  rule([0, 11], 3, 4),
-  rule([0, 10, 2], 9, 2),
-  rule([0, 10, 1], 3, 2),
+  rule([4, 2], 8, 10), // OffsetCommit v10 (topic ids)
+  rule([4, 1], 0, 13), // Produce v13 (topic ids)
+  rule([4, 0], 3, 13), // Metadata v13
+  rule([3, 9], 1, 17), // Fetch v17
+  rule([3, 8], 0, 11), // Produce v11
+  rule([3, 7], 1, 16), // Fetch v16
+  rule([3, 6], 24, 4), // AddPartitionsToTxn v4
+  rule([3, 5], 1, 15), // Fetch v15
+  rule([3, 3], 29, 3), // DescribeAcls v3
+  rule([3, 2], 11, 9), // JoinGroup v9
+  rule([3, 1], 1, 13), // Fetch v13
+  rule([3, 0], 2, 7), // ListOffsets v7
+  rule([2, 8], 0, 9), // Produce v9
+  rule([2, 7], 1, 12), // Fetch v12
+  rule([2, 6], 48, 0), // DescribeClientQuotas v0
+  rule([2, 5], 29, 2), // DescribeAcls v2
+  rule([2, 4], 0, 8), // Produce v8
+  rule([2, 3], 1, 11), // Fetch v11
+  rule([2, 2], 2, 5), // ListOffsets v5
+  rule([2, 1], 1, 10), // Fetch v10
+  rule([2, 0], 1, 8), // Fetch v8
+  rule([1, 1], 1, 7), // Fetch v7
+  rule([1, 0], 3, 5), // Metadata v5
+  rule([0, 11], 3, 4), // Metadata v4
+  rule([0, 10, 2], 9, 2), // OffsetFetch v2
+  rule([0, 10, 1], 3, 2), // Metadata v2
 ];
 
 function apiName(key: number): string {
