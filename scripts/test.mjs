@@ -2,7 +2,12 @@
 // Runs the whole suite (unit and integration tests) on Node, Deno and Bun against a real Kafka broker.
 //
 // When KAFKA_BOOTSTRAP is unset it starts the project's local broker (scripts/kafka) and stops it at the
-// end. Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
+// end. tests/cluster runs against a 3-node cluster (KAFKA_CLUSTER_BOOTSTRAP) and tests/security against
+// the secured broker (`scripts/kafka start --security` on ports 9292-9296 and 9392, or
+// KAFKA_SECURITY_PORT / KAFKA_SECURITY_CONTROLLER_PORT; run folder KAFKA_RUN_DIR + "-security"; or your own
+// broker through KAFKA_SASL_PLAINTEXT_BOOTSTRAP, KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
+// KAFKA_REAUTH_BOOTSTRAP and KAFKA_SECURITY_DIR).
+// Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,19 +37,35 @@ const all = files.length > 0
   ? files
   : unitOnly
   ? ["tests/unit"]
-  : ["tests/unit", "tests/integration", "tests/cluster"];
-// Fault tests need a 3-node cluster; the rest share one single-node broker.
+  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security"];
+// Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
+// single-node broker.
+const isCluster = (t) => t.includes("tests/cluster");
+const isSecurity = (t) => t.includes("tests/security");
+// The secured broker gets its own ports and run folder, so it never collides with a plain one.
+const securityRunDir = `${process.env.KAFKA_RUN_DIR ?? join(root, ".kafka", "run")}-security`;
+const securityPort = process.env.KAFKA_SECURITY_PORT ?? "9292";
+const securityControllerPort = process.env.KAFKA_SECURITY_CONTROLLER_PORT ?? "9392";
 const phases = [
-  { nodes: 1, env: "KAFKA_BOOTSTRAP", targets: all.filter((t) => !t.includes("tests/cluster")) },
-  { nodes: 3, env: "KAFKA_CLUSTER_BOOTSTRAP", targets: all.filter((t) => t.includes("tests/cluster")) },
+  { nodes: 1, env: "KAFKA_BOOTSTRAP", targets: all.filter((t) => !isCluster(t) && !isSecurity(t)) },
+  { nodes: 3, env: "KAFKA_CLUSTER_BOOTSTRAP", targets: all.filter(isCluster) },
+  {
+    nodes: 1,
+    security: true,
+    // Set all five to use a secured broker of your own (see `scripts/kafka help`).
+    env: "KAFKA_SASL_PLAINTEXT_BOOTSTRAP",
+    targets: all.filter(isSecurity),
+  },
 ].filter((p) => p.targets.length > 0);
 const kafka = join(root, "scripts", "kafka");
-let startedBroker = false;
+// The environment of the broker this runner started (its KAFKA_RUN_DIR), or undefined.
+let startedBroker;
 
 function stopBroker() {
   if (!startedBroker) return;
-  startedBroker = false;
-  spawnSync(kafka, ["stop"], { stdio: "inherit", cwd: root });
+  const env = startedBroker;
+  startedBroker = undefined;
+  spawnSync(kafka, ["stop"], { stdio: "inherit", cwd: root, env });
 }
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
@@ -60,16 +81,26 @@ function ensureBroker(phase) {
     console.error("KAFKA_HARNESS=testcontainers needs a Docker engine; none is configured here");
     return false;
   }
-  const args = phase.nodes === 1 ? ["start"] : ["start", "--nodes", String(phase.nodes)];
-  const started = spawnSync(kafka, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const args = phase.security
+    ? ["start", "--security", "--port", securityPort, "--controller-port", securityControllerPort]
+    : phase.nodes === 1
+    ? ["start"]
+    : ["start", "--nodes", String(phase.nodes)];
+  const env = phase.security ? { ...process.env, KAFKA_RUN_DIR: securityRunDir } : process.env;
+  const started = spawnSync(kafka, args, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
   process.stdout.write(started.stdout);
   if (started.status !== 0) {
     console.error("could not start the local Kafka broker (see above)");
     return false;
   }
-  startedBroker = true;
+  startedBroker = env;
   const lines = started.stdout.toString().trim().split("\n");
   process.env[phase.env] = lines[lines.length - 1].trim();
+  // The secured broker prints its listeners as NAME=value lines before the bootstrap line.
+  for (const line of lines) {
+    const m = /^(KAFKA_[A-Z_]+)=(.+)$/.exec(line.trim());
+    if (m) process.env[m[1]] = m[2];
+  }
   return true;
 }
 
@@ -132,7 +163,10 @@ async function main() {
       const needsBroker = phase.targets.some((t) => !t.includes("tests/unit"));
       if (needsBroker) {
         if (!ensureBroker(phase)) {
-          results.push({ runtime: `broker (${phase.nodes} node${phase.nodes > 1 ? "s" : ""})`, code: 1 });
+          const what = phase.security
+            ? "secured broker"
+            : `broker (${phase.nodes} node${phase.nodes > 1 ? "s" : ""})`;
+          results.push({ runtime: what, code: 1 });
           continue;
         }
         console.log(`broker: ${process.env[phase.env]}`);
