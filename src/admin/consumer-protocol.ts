@@ -39,7 +39,7 @@ export function decodeSubscription(bytes: Uint8Array): ConsumerSubscription | nu
     const ownedPartitions = version >= 1 && r.remaining > 0 ? topicPartitions(r) : [];
     if (version >= 2 && r.remaining >= 4) r.int32(); // generation id: not part of the public description
     const rackId = version >= 3 && r.remaining > 0 ? r.string() : null;
-    return { topics, ownedPartitions, rackId, userData: userData ? userData.slice() : null };
+    return { topics, ownedPartitions, rackId, userData: userData ? new Uint8Array(userData) : null };
   } catch {
     return null;
   }

@@ -169,8 +169,8 @@ export async function describeGroups(ctx: AdminContext, ids: readonly string[]):
                 clientHost: m.clientHost,
                 subscription: consumer ? decodeSubscription(m.memberMetadata) : null,
                 assignment: consumer ? decodeAssignment(m.memberAssignment) : null,
-                rawMetadata: m.memberMetadata.slice(),
-                rawAssignment: m.memberAssignment.slice(),
+                rawMetadata: new Uint8Array(m.memberMetadata), // a copy, and a plain Uint8Array even over a Buffer
+                rawAssignment: new Uint8Array(m.memberAssignment),
               })),
             },
           });
