@@ -12,20 +12,24 @@ import type { VersionRange } from "../client/connection.ts";
 import { API_BY_KEY } from "../protocol/messages/index.ts";
 import type { ApiVersionInfo, BrokerVersion } from "./types.ts";
 
-interface Rule {
+/** One rule of {@link inferBrokerVersion}: brokers of `version` and later list `apiKey` at `apiVersion`. */
+export interface VersionRule {
+  /** The release, e.g. `[4, 1]`. */
   version: readonly number[];
+  /** The API key that gives it away. */
   apiKey: number;
+  /** The version of that API first shipped in the release. */
   apiVersion: number;
 }
 
-const rule = (version: readonly number[], apiKey: number, apiVersion: number): Rule => ({
+const rule = (version: readonly number[], apiKey: number, apiVersion: number): VersionRule => ({
   version,
   apiKey,
   apiVersion,
 });
 
 /** The rules of {@link inferBrokerVersion}, newest release first. */
-export const VERSION_RULES: readonly Rule[] = [
+export const VERSION_RULES: readonly VersionRule[] = [
   rule([4, 2], 8, 10), // OffsetCommit v10 (topic ids)
   rule([4, 1], 0, 13), // Produce v13 (topic ids)
   rule([4, 0], 3, 13), // Metadata v13
