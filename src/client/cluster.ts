@@ -106,6 +106,7 @@ export class Cluster {
   #clusterId: string | null = null;
   readonly #byNode = new Map<number, Promise<Connection>>();
   #bootstrapConn: Promise<Connection> | undefined;
+  readonly #dedicated = new Set<Connection>();
   #closed = false;
 
   /** Validates the bootstrap list; connects lazily, on first use. */
@@ -213,6 +214,18 @@ export class Cluster {
   }
 
   /**
+   * A new connection to `host:port` that the cluster does not share with other requests (a group
+   * coordinator's, so that a JoinGroup waiting for a rebalance holds up nothing else). Closed by
+   * `close()` unless the caller closes it first.
+   */
+  async dedicated(hp: { host: string; port: number }): Promise<Connection> {
+    const conn = await this.#open(hp);
+    this.#dedicated.add(conn);
+    void conn.closed.then(() => this.#dedicated.delete(conn));
+    return conn;
+  }
+
+  /**
    * Asks for metadata of `topics` (`[]`: brokers only; `null`: every topic) and updates the cache.
    * Topics the broker reports errors for are not cached; their errors are returned by name.
    */
@@ -312,6 +325,8 @@ export class Cluster {
     this.#closed = true;
     const all = [...this.#byNode.values()];
     if (this.#bootstrapConn) all.push(this.#bootstrapConn);
+    for (const c of this.#dedicated) all.push(Promise.resolve(c));
+    this.#dedicated.clear();
     this.#byNode.clear();
     this.#bootstrapConn = undefined;
     await Promise.all(all.map((p) => p.then((c) => c.close(), () => undefined)));

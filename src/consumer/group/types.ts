@@ -40,6 +40,8 @@ export interface MembershipListener {
   onRevoked(partitions: TopicPartition[]): Promise<void>;
   /** Partitions lost without a chance to commit (session expired, fenced). */
   onLost(partitions: TopicPartition[]): Promise<void>;
+  /** Optional: an error of a callback above (logged and skipped, as the Java client does) or a fatal membership error (fenced instance id, authorization). */
+  onError?(error: Error): void;
 }
 
 /** One member of a classic group as the leader's assignor sees it. */
@@ -119,6 +121,8 @@ export interface GroupOptions {
   groupRemoteAssignor?: string;
   /** The consumer's rack, for rack-aware assignment. */
   rackId?: string;
+  /** How often a pattern subscription and the group's partition counts are rechecked (classic). Default 300000. */
+  metadataMaxAgeMs?: number;
 }
 
 /**
