@@ -22,7 +22,11 @@ export async function allTopics(cluster: Cluster): Promise<Map<string, TopicSumm
   const out = new Map<string, TopicSummary>();
   for (const t of res.topics) {
     if (t.errorCode !== 0 || !t.name) continue;
-    out.set(t.name, { id: t.topicId ?? "", partitions: t.partitions.length, internal: t.isInternal ?? false });
+    out.set(t.name, {
+      id: t.topicId ?? "",
+      partitions: t.partitions.length,
+      internal: t.isInternal ?? false,
+    });
   }
   return out;
 }

@@ -8,9 +8,14 @@ import { type MembershipListener, type TopicPartition, tpKey } from "./types.ts"
 export class Waker {
   #wake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #woken = false;
 
-  /** Resolves after `ms` or at the next `wake()`, whichever comes first. */
+  /** Resolves after `ms` or at the next `wake()` (also one made before this call), whichever comes first. */
   wait(ms: number): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       this.#wake = resolve;
       this.#timer = setTimeout(resolve, Math.max(0, ms));
@@ -22,7 +27,8 @@ export class Waker {
 
   /** Ends the current wait, if any. */
   wake(): void {
-    this.#wake?.();
+    if (this.#wake) this.#wake();
+    else this.#woken = true;
   }
 }
 

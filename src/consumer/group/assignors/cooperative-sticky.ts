@@ -3,7 +3,7 @@
  * the partitions they own, and never hands over a partition in the same rebalance in which another
  * member still owns it (that member revokes it first and the follow-up rebalance assigns it).
  */
-import { type Assignor, type AssignmentInput, type TopicPartition, tpKey } from "../types.ts";
+import { type AssignmentInput, type Assignor, type TopicPartition, tpKey } from "../types.ts";
 import { compareMembers, emptyAssignment } from "./common.ts";
 
 /** Reads the generation that older members put in the user data (an int32), or -1. */
@@ -20,7 +20,8 @@ export function stickyTarget({ members, partitionsPerTopic }: AssignmentInput): 
   const sorted = [...members].sort(compareMembers);
   const subscribed = new Map(sorted.map((m) => [m.memberId, new Set(m.topics)]));
   const all: TopicPartition[] = [];
-  const topics = [...new Set(members.flatMap((m) => m.topics))].filter((t) => partitionsPerTopic.has(t)).sort();
+  const topics = [...new Set(members.flatMap((m) => m.topics))].filter((t) => partitionsPerTopic.has(t))
+    .sort();
   for (const topic of topics) {
     for (let p = 0; p < partitionsPerTopic.get(topic)!; p++) all.push({ topic, partition: p });
   }
@@ -68,7 +69,10 @@ export function stickyTarget({ members, partitionsPerTopic }: AssignmentInput): 
       for (const tp of parts) {
         let to: string | undefined;
         for (const m of eligible(tp.topic)) {
-          if (count(m.memberId) + 1 < count(from.memberId) && (to === undefined || count(m.memberId) < count(to))) {
+          if (
+            count(m.memberId) + 1 < count(from.memberId) &&
+            (to === undefined || count(m.memberId) < count(to))
+          ) {
             to = m.memberId;
           }
         }

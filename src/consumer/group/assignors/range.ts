@@ -1,5 +1,5 @@
 /** The range assignor, as Java's RangeAssignor (without racks). */
-import type { Assignor, AssignmentInput, TopicPartition } from "../types.ts";
+import type { AssignmentInput, Assignor, TopicPartition } from "../types.ts";
 import { compareMembers, emptyAssignment } from "./common.ts";
 
 /**

@@ -1,5 +1,5 @@
 /** The round-robin assignor, as Java's RoundRobinAssignor. */
-import type { Assignor, AssignmentInput, TopicPartition } from "../types.ts";
+import type { AssignmentInput, Assignor, TopicPartition } from "../types.ts";
 import { compareMembers, emptyAssignment } from "./common.ts";
 
 /**
