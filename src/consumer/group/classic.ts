@@ -374,14 +374,14 @@ export class ClassicMember implements MemberProtocol {
     } catch { /* the session timeout removes the member anyway */ }
   }
 
-  async leave(reason: string): Promise<void> {
+  async leave(reason: string, remain: boolean): Promise<void> {
     // A JoinGroup in flight would hold the LeaveGroup behind it on the same connection.
     if (this.#phase === "joining") this.#coordinator.invalidate();
     const owned = this.#state.owned();
     if (this.generationId >= 0 && !this.#lostPending) await this.#state.revoke(owned);
     else await this.#state.lose(owned);
     this.#lostPending = false;
-    await this.#sendLeave(reason);
+    if (!remain) await this.#sendLeave(reason);
     this.memberId = this.#o.groupInstanceId !== null ? this.memberId : "";
     this.generationId = -1;
     this.#phase = "unjoined";

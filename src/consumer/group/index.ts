@@ -5,6 +5,7 @@ export { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor } from "./
 export {
   type AssignmentInput,
   type Assignor,
+  type CloseOptions,
   type CommitEntry,
   CommitFailedError,
   type CommitOffsets,

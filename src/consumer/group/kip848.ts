@@ -270,14 +270,14 @@ export class ConsumerProtocolMember implements MemberProtocol {
     } catch { /* the session timeout removes the member anyway */ }
   }
 
-  async leave(_reason: string): Promise<void> {
+  async leave(_reason: string, remain: boolean): Promise<void> {
     this.#joined = false;
     this.#incarnation++;
     this.#target = undefined;
     const owned = this.#state.owned();
     if (this.#epoch > 0) await this.#state.revoke(owned);
     else await this.#state.lose(owned);
-    await this.#sendLeave();
+    if (!remain) await this.#sendLeave();
     this.#epoch = 0;
   }
 

@@ -11,6 +11,7 @@ import { type ResolvedGroupOptions, resolveGroupOptions } from "./options.ts";
 import type { MemberProtocol, Subscription } from "./protocol.ts";
 import { MemberState } from "./state.ts";
 import type {
+  CloseOptions,
   CommitOffsets,
   GroupOptions,
   MembershipListener,
@@ -89,7 +90,7 @@ export class GroupMembership {
   /** Revokes every partition and leaves the group (a static member keeps its place until the session ends). */
   async unsubscribe(): Promise<void> {
     this.#subscription = null;
-    await this.#member.leave("the consumer unsubscribed from all topics");
+    await this.#member.leave("the consumer unsubscribed from all topics", false);
   }
 
   /** Partitions owned now. */
@@ -121,13 +122,23 @@ export class GroupMembership {
     return fetchWith(this.#coordinator, this.#o.groupId, partitions);
   }
 
-  /** Revokes the partitions, leaves the group (unless static) and stops the timers. */
-  async close(): Promise<void> {
+  /**
+   * Revokes the partitions, leaves the group (unless static) and stops the timers. With
+   * `groupMembershipOperation: "remain-in-group"` (as Java's `CloseOptions`), no leave is sent: the
+   * coordinator keeps the member until its session times out.
+   *
+   * @example
+   * ```ts
+   * await membership.close({ groupMembershipOperation: "remain-in-group" });
+   * ```
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const remain = options.groupMembershipOperation === "remain-in-group";
     try {
       if (this.#subscription !== null && !this.#state.fatal) {
-        await this.#member.leave("the consumer is being closed");
+        await this.#member.leave("the consumer is being closed", remain);
       }
     } finally {
       this.#subscription = null;

@@ -16,8 +16,8 @@ export interface MemberProtocol {
   subscriptionChanged(): void;
   /** The application polled. */
   pollTick(): void;
-  /** Revokes everything and leaves the group (a static member only stops heart-beating). */
-  leave(reason: string): Promise<void>;
+  /** Revokes everything and leaves the group (a static member, or with `remain`, only stops heart-beating). */
+  leave(reason: string, remain: boolean): Promise<void>;
   /** Stops timers and closes the coordinator connection; call after `leave`. */
   stop(): void;
 }

@@ -155,3 +155,9 @@ export class FencedInstanceIdError extends Error {
   /** Fatal for this member. */
   readonly retriable = false;
 }
+
+/** How `close` treats the group, after Java's `CloseOptions.GroupMembershipOperation` (KIP-1092). */
+export interface CloseOptions {
+  /** "leave-group" or "default": leave (a static member stays); "remain-in-group": never send a leave. */
+  groupMembershipOperation?: "default" | "leave-group" | "remain-in-group";
+}
