@@ -1,0 +1,191 @@
+/**
+ * What the consumer keeps per assigned partition, and one partition's fetched bytes waiting to be handed
+ * over. Batches are decoded one at a time as records are taken, so a large answer costs memory for its
+ * raw bytes only; records are views into those bytes.
+ */
+import { decodeRecordBatches, type KafkaRecord, TimestampType } from "../protocol/record-batch.ts";
+import type { FetchAbortedTransaction } from "../protocol/messages/fetch.ts";
+import type { TopicPartition } from "./group/types.ts";
+
+/** The consumer's state of one assigned partition. */
+export interface PartitionState {
+  readonly tp: TopicPartition;
+  /** `"topic:partition"`. */
+  readonly key: string;
+  /** Next offset to hand over, or null until it is looked up (committed offset or reset). */
+  position: bigint | null;
+  /** Leader epoch of the last record handed over, or -1. */
+  positionEpoch: number;
+  /** Next offset to fetch: the position, or past answers still buffered. */
+  fetchOffset: bigint;
+  /** Bumped by seek, pause and revocation: buffered bytes and answers in flight of older epochs are dropped. */
+  epoch: number;
+  paused: boolean;
+  /** A fetch that includes this partition is in flight. */
+  inFlight: boolean;
+  /** Buffered answers not yet drained. */
+  chunks: number;
+  /** How to find the position when it is null or out of range; null means "use the committed offset". */
+  reset: "earliest" | "latest" | "none" | null;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  /** Not before this time (ms, performance.now()) after an error on this partition. */
+  backoffUntil: number;
+  /** Position after the records the application is known to have processed: what auto-commit commits. */
+  accepted: bigint | null;
+  /** Leader epoch that goes with `accepted`, or -1. */
+  acceptedEpoch: number;
+  /** The offset last committed by this consumer, or null. */
+  committed: bigint | null;
+}
+
+/** Creates the state of a newly assigned partition; its position is unknown until looked up. */
+export function newPartitionState(tp: TopicPartition): PartitionState {
+  return {
+    tp: { topic: tp.topic, partition: tp.partition },
+    key: `${tp.topic}:${tp.partition}`,
+    position: null,
+    positionEpoch: -1,
+    fetchOffset: -1n,
+    epoch: 0,
+    paused: false,
+    inFlight: false,
+    chunks: 0,
+    reset: null,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    backoffUntil: 0,
+    accepted: null,
+    acceptedEpoch: -1,
+    committed: null,
+  };
+}
+
+const EMPTY_RECORDS: KafkaRecord[] = [];
+const ABORT_MARKER = 0;
+
+/**
+ * Scans batch headers (no decoding) for the offset after the last complete batch; -1n when there is none.
+ * The broker may cut the last batch of an answer short; that one is fetched again next time.
+ */
+export function nextOffsetAfter(data: Uint8Array): bigint {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let pos = 0;
+  let next = -1n;
+  while (data.length - pos >= 61) {
+    const end = pos + 12 + view.getInt32(pos + 8);
+    if (end > data.length || end < pos + 61) break;
+    next = view.getBigInt64(pos) + BigInt(view.getInt32(pos + 23)) + 1n;
+    pos = end;
+  }
+  return next;
+}
+
+/**
+ * One partition's part of one fetch answer. `records`/`i` walk the current batch; `load()` decodes the
+ * next batch that has something to hand over, moving the partition's position past batches that have
+ * nothing (control batches, aborted transactions, offsets before the one asked for).
+ */
+export class Chunk {
+  readonly state: PartitionState;
+  /** The partition's epoch when the fetch was sent; a different one now means the bytes are stale. */
+  readonly epoch: number;
+  /** Size of the raw bytes, counted in the consumer's buffer until the chunk is drained. */
+  readonly bytes: number;
+  /** Records of the current batch, with the index of the next one to hand over. */
+  records: KafkaRecord[] = EMPTY_RECORDS;
+  i = 0;
+  /** Offset after the current batch (past any compaction gap at its end). */
+  batchEnd = -1n;
+  timestampType: TimestampType = TimestampType.createTime;
+  leaderEpoch = -1;
+  readonly #data: Uint8Array;
+  readonly #view: DataView;
+  #pos = 0;
+  readonly #fetchOffset: bigint;
+  readonly #readCommitted: boolean;
+  readonly #aborted: FetchAbortedTransaction[];
+  #abortedAt = 0;
+  readonly #abortedProducers = new Set<bigint>();
+
+  constructor(
+    state: PartitionState,
+    epoch: number,
+    data: Uint8Array,
+    fetchOffset: bigint,
+    readCommitted: boolean,
+    aborted: FetchAbortedTransaction[] | null,
+  ) {
+    this.state = state;
+    this.epoch = epoch;
+    this.bytes = data.length;
+    this.#data = data;
+    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.#fetchOffset = fetchOffset;
+    this.#readCommitted = readCommitted;
+    this.#aborted = aborted && readCommitted
+      ? [...aborted].sort((
+        a,
+        b,
+      ) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0))
+      : [];
+  }
+
+  /** Decodes batches until one has records to hand over; false when the chunk is spent. */
+  load(): boolean {
+    const data = this.#data;
+    const view = this.#view;
+    const state = this.state;
+    while (data.length - this.#pos >= 61) {
+      const at = this.#pos;
+      const end = at + 12 + view.getInt32(at + 8);
+      if (end > data.length || end < at + 61) return false; // cut short; refetched
+      this.#pos = end;
+      const baseOffset = view.getBigInt64(at);
+      const batchEnd = baseOffset + BigInt(view.getInt32(at + 23)) + 1n;
+      const attributes = view.getInt16(at + 21);
+      const isControl = (attributes & 0x20) !== 0;
+      const isTransactional = (attributes & 0x10) !== 0;
+      let skip = batchEnd <= this.#fetchOffset;
+      if (!skip && this.#readCommitted && isTransactional) {
+        const producerId = view.getBigInt64(at + 43);
+        // Aborted transactions that started at or before this batch's last offset are now in effect.
+        while (
+          this.#abortedAt < this.#aborted.length && this.#aborted[this.#abortedAt].firstOffset < batchEnd
+        ) {
+          this.#abortedProducers.add(this.#aborted[this.#abortedAt++].producerId);
+        }
+        if (isControl) {
+          if (controlType(data.subarray(at, end)) === ABORT_MARKER) this.#abortedProducers.delete(producerId);
+        } else if (this.#abortedProducers.has(producerId)) {
+          skip = true;
+        }
+      }
+      if (skip || isControl) {
+        if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
+        continue;
+      }
+      const batch = decodeRecordBatches(data.subarray(at, end))[0];
+      let records = batch.records;
+      if (records.length > 0 && records[0].offset < this.#fetchOffset) {
+        records = records.filter((r) => r.offset >= this.#fetchOffset);
+      }
+      this.batchEnd = batchEnd;
+      this.timestampType = batch.timestampType;
+      this.leaderEpoch = batch.partitionLeaderEpoch;
+      this.records = records;
+      this.i = 0;
+      if (records.length > 0) return true;
+      if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
+    }
+    return false;
+  }
+}
+
+/** The type of a control batch's record: 0 abort, 1 commit (key: int16 version, int16 type). */
+function controlType(batch: Uint8Array): number {
+  const r = decodeRecordBatches(batch)[0]?.records[0];
+  const key = r?.key;
+  if (!key || key.length < 4) return -1;
+  return (key[2] << 8) | key[3];
+}
