@@ -33,7 +33,7 @@ class Ownership {
 
   listener(name: string) {
     return {
-      onAssigned: async (parts: TopicPartition[]) => {
+      onAssigned: (parts: TopicPartition[]): Promise<void> => {
         for (const tp of parts) {
           const other = this.owner.get(key(tp));
           if (other !== undefined && other !== name) {
@@ -42,15 +42,17 @@ class Ownership {
           this.owner.set(key(tp), name);
         }
         this.events.push(`${name} +${parts.map(key).join(",")}`);
+        return Promise.resolve();
       },
       onRevoked: async (parts: TopicPartition[]) => {
         await new Promise((r) => setTimeout(r, 50)); // a revocation that takes a while (commits)
         for (const tp of parts) if (this.owner.get(key(tp)) === name) this.owner.delete(key(tp));
         this.events.push(`${name} -${parts.map(key).join(",")}`);
       },
-      onLost: async (parts: TopicPartition[]) => {
+      onLost: (parts: TopicPartition[]): Promise<void> => {
         for (const tp of parts) if (this.owner.get(key(tp)) === name) this.owner.delete(key(tp));
         this.events.push(`${name} lost ${parts.map(key).join(",")}`);
+        return Promise.resolve();
       },
     };
   }
