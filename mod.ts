@@ -1,35 +1,28 @@
 /**
- * An Apache Kafka client for Deno, Bun and Node from one TypeScript core.
+ * An Apache Kafka client for Deno, Bun and Node from one TypeScript core: a producer with a
+ * `WritableStream`, a consumer that is a `ReadableStream` (alone or in a consumer group), an admin
+ * client, TLS and SASL, and the protocol layer underneath (connections, every client-facing Kafka API as
+ * typed codecs, RecordBatch v2).
  *
- * This release covers the foundation: connections with version negotiation, cluster metadata and
- * routing, every client-facing Kafka API as typed request/response codecs, and RecordBatch v2.
- *
- * @example Write a batch to a partition and read it back
+ * @example Produce, then read back as a stream
  * ```ts
- * import { Cluster, decodeRecordBatches, encodeRecordBatch, Fetch, initCrc32c, Produce } from "./mod.ts";
+ * import { Consumer, Producer } from "./mod.ts";
  *
- * await initCrc32c();
- * const cluster = new Cluster({ bootstrapServers: "127.0.0.1:9092" });
- * const { topicId, partitions } = await cluster.topic("events");
- * const leader = partitions[0].leader;
- * const records = encodeRecordBatch({ records: [{ key: null, value: new TextEncoder().encode("hi") }] });
- * await cluster.send(leader, Produce, {
- *   transactionalId: null,
- *   acks: -1,
- *   timeoutMs: 30_000,
- *   topicData: [{ name: "events", topicId, partitionData: [{ index: 0, records }] }],
+ * const producer = new Producer({ bootstrapServers: "127.0.0.1:9092" });
+ * await producer.send({ topic: "events", key: "user-1", value: "signed up" });
+ * await producer.close();
+ *
+ * const consumer = new Consumer({
+ *   bootstrapServers: "127.0.0.1:9092",
+ *   groupId: "audit",
+ *   autoOffsetReset: "earliest",
  * });
- * const res = await cluster.send(leader, Fetch, {
- *   maxWaitMs: 500,
- *   minBytes: 1,
- *   maxBytes: 1 << 20,
- *   isolationLevel: 0,
- *   topics: [{ topic: "events", topicId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
- * });
- * for (const batch of decodeRecordBatches(res.responses[0].partitions[0].records ?? new Uint8Array())) {
- *   console.log(batch.records.length);
+ * consumer.subscribe(["events"]);
+ * for await (const record of consumer) {
+ *   console.log(record.offset, new TextDecoder().decode(record.value!));
+ *   break;
  * }
- * await cluster.close();
+ * await consumer.close();
  * ```
  *
  * @module
@@ -88,3 +81,116 @@ export {
   type TlsOptions,
 } from "./src/transport/socket.ts";
 export { defaultAdapter, detectRuntime, type RuntimeName } from "./src/transport/runtime.ts";
+export { TlsError } from "./src/transport/socket.ts";
+export {
+  type OAuthBearerProvider,
+  type OAuthBearerToken,
+  SaslError,
+  type SaslMechanismName,
+  type SaslOAuthBearerOptions,
+  type SaslOptions,
+  type SaslPasswordOptions,
+} from "./src/client/sasl/mechanism.ts";
+export { registerDefaultCodecs } from "./src/codec/defaults.ts";
+
+export { DeliveryTimeoutError, Producer, ProducerClosedError } from "./src/producer/producer.ts";
+export type {
+  DeliveryCallback,
+  HeaderValue,
+  ProducerHeaders,
+  ProducerMetrics,
+  ProducerOptions,
+  ProducerRecord,
+  RecordMetadata,
+} from "./src/producer/types.ts";
+export {
+  DefaultPartitioner,
+  murmur2,
+  type Partitioner,
+  type PartitionerFn,
+  RoundRobinPartitioner,
+} from "./src/producer/partitioner.ts";
+export { BufferExhaustedError } from "./src/producer/accumulator.ts";
+
+export { Consumer } from "./src/consumer/consumer.ts";
+export type {
+  CommitCallback,
+  CommitOptions,
+  ConsumerMetrics,
+  ConsumerOptions,
+  ConsumerRebalanceListener,
+  ConsumerRecord,
+  Deserializer,
+  StreamOptions,
+} from "./src/consumer/types.ts";
+export {
+  ConsumerClosedError,
+  NoOffsetForPartitionError,
+  OffsetOutOfRangeError,
+} from "./src/consumer/errors.ts";
+export {
+  type AssignmentInput,
+  type Assignor,
+  type CloseOptions,
+  CommitFailedError,
+  cooperativeStickyAssignor,
+  FencedInstanceIdError,
+  type GroupOptions,
+  type MemberSubscription,
+  type OffsetAndMetadata,
+  rangeAssignor,
+  roundRobinAssignor,
+  type TopicPartition,
+} from "./src/consumer/group/index.ts";
+
+export { Admin } from "./src/admin/admin.ts";
+export { AdminBatchError, type Outcome } from "./src/admin/batch.ts";
+export { inferBrokerVersion, VERSION_RULES, type VersionRule } from "./src/admin/versions.ts";
+export {
+  AclOperation,
+  AclPatternType,
+  AclPermissionType,
+  AclResourceType,
+  ConfigResourceType,
+} from "./src/admin/types.ts";
+export type {
+  AclBinding,
+  AclBindingFilter,
+  AdminOptions,
+  AlterConfigOp,
+  AlterConfigOpType,
+  AlterConfigsOptions,
+  ApiVersionInfo,
+  BrokerVersion,
+  ClusterDescription,
+  CommittedOffset,
+  ConfigChanges,
+  ConfigDescription,
+  ConfigEntry,
+  ConfigResource,
+  ConfigSource,
+  ConfigType,
+  ConsumerSubscription,
+  CreatedTopic,
+  CreatePartitionsOptions,
+  CreateTopicsOptions,
+  DeletedAcls,
+  DeletedRecords,
+  DeleteRecordsItem,
+  DescribeConfigsOptions,
+  GroupDescription,
+  GroupListing,
+  ListedOffset,
+  ListGroupsOptions,
+  ListOffsetsOptions,
+  ListOffsetsRequestItem,
+  ListTopicsOptions,
+  MemberDescription,
+  NewPartitions,
+  NewTopic,
+  OffsetSpec,
+  OffsetToCommit,
+  PartitionDescription,
+  TopicDescription,
+  TopicListing,
+} from "./src/admin/types.ts";

@@ -16,11 +16,11 @@ import type {
   AclBindingFilter,
   AdminOptions,
   AlterConfigsOptions,
-  AlterConfigsResource,
   ApiVersionInfo,
   BrokerVersion,
   ClusterDescription,
   CommittedOffset,
+  ConfigChanges,
   ConfigDescription,
   ConfigResource,
   CreatedTopic,
@@ -191,7 +191,7 @@ export class Admin {
    * ```
    */
   incrementalAlterConfigs(
-    changes: readonly AlterConfigsResource[],
+    changes: readonly ConfigChanges[],
     options?: AlterConfigsOptions,
   ): Promise<void> {
     return configs.incrementalAlterConfigs(this.#ctx, changes, options);

@@ -10,7 +10,7 @@ import type { AdminContext } from "./context.ts";
 import type {
   AlterConfigOpType,
   AlterConfigsOptions,
-  AlterConfigsResource,
+  ConfigChanges,
   ConfigDescription,
   ConfigEntry,
   ConfigResource,
@@ -163,7 +163,7 @@ export async function describeConfigs(
 /** IncrementalAlterConfigs per resource; outcomes keyed `TYPE:name`. */
 export async function incrementalAlterConfigs(
   ctx: AdminContext,
-  changes: readonly AlterConfigsResource[],
+  changes: readonly ConfigChanges[],
   options: AlterConfigsOptions = {},
 ): Promise<void> {
   const checked = v.nonEmptyArray(changes, "changes").map((c, i) => {

@@ -1,5 +1,6 @@
 /** Public types of the admin client. */
 import type { BrokerInfo, ClusterOptions } from "../client/cluster.ts";
+import type { TopicPartition } from "../consumer/group/types.ts";
 
 /** Admin client settings. */
 export interface AdminOptions extends ClusterOptions {
@@ -10,13 +11,8 @@ export interface AdminOptions extends ClusterOptions {
   operationTimeoutMs?: number;
 }
 
-/** A topic and one of its partitions. */
-export interface TopicPartition {
-  /** Topic name. */
-  topic: string;
-  /** Partition number. */
-  partition: number;
-}
+// One shape for a partition across the consumer and the admin client.
+export type { TopicPartition };
 
 // ---------------------------------------------------------------------------------------------- topics
 
@@ -231,7 +227,7 @@ export interface AlterConfigOp {
 }
 
 /** The changes to one resource's configuration. */
-export interface AlterConfigsResource {
+export interface ConfigChanges {
   /** The resource. */
   resource: ConfigResource;
   /** Its changes. */

@@ -675,9 +675,12 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     if (this.#autoCommitTimer !== undefined) clearInterval(this.#autoCommitTimer);
     this.#autoCommitTimer = undefined;
     // The application is done with everything it took.
-    this.#syncLedger();
-    if (this.#ledger?.pending) this.#acceptLedgerPending(this.#ledger);
-    this.#acceptPrevious();
+    if (this.#ledger) {
+      this.#syncLedger();
+      if (this.#ledger.pending) this.#acceptLedgerPending(this.#ledger);
+    } else {
+      this.#acceptPositions();
+    }
     try {
       await this.#autoCommitting;
       if (this.#autoCommitOn()) await this.#autoCommit(false);

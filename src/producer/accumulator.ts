@@ -56,6 +56,7 @@ export class PartitionState {
 
 /** Thrown by `send` when the buffer stays full for longer than `maxBlockMs`. */
 export class BufferExhaustedError extends Error {
+  /** The error's name. */
   override name = "BufferExhaustedError";
   /** Waiting longer, or sending less, may help. */
   readonly retriable = true;

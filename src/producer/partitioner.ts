@@ -155,6 +155,7 @@ function pickOther(prev: number, numPartitions: number, available: readonly numb
 export class DefaultPartitioner implements Partitioner {
   readonly #sticky = new Map<string, number>();
 
+  /** Keyed: murmur2 of the key; unkeyed: the topic's sticky partition. */
   partition(
     topic: string,
     key: Uint8Array | null,
@@ -200,6 +201,7 @@ export class DefaultPartitioner implements Partitioner {
 export class RoundRobinPartitioner implements Partitioner {
   readonly #next = new Map<string, number>();
 
+  /** The topic's next partition in turn, whatever the key. */
   partition(
     topic: string,
     _key: Uint8Array | null,

@@ -23,6 +23,7 @@ import type {
 
 /** A record gave up: its delivery timeout passed before the broker acknowledged it. */
 export class DeliveryTimeoutError extends Error {
+  /** The error's name. */
   override name = "DeliveryTimeoutError";
   /** Sending it again may work. */
   readonly retriable = true;
@@ -30,6 +31,7 @@ export class DeliveryTimeoutError extends Error {
 
 /** The producer was closed (or its stream aborted) before the record was sent. */
 export class ProducerClosedError extends Error {
+  /** The error's name. */
   override name = "ProducerClosedError";
   /** Not retriable on this producer. */
   readonly retriable = false;
@@ -103,6 +105,8 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
   /** Records handed over and not yet settled. */
   #outstanding = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Records still waiting for metadata or buffer space before they reach a batch. */
+  readonly #arriving = new Set<Promise<void>>();
   #flushing = 0;
   #closed = false;
   readonly #m = {
@@ -255,6 +259,8 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
 
   /** Sends everything buffered now and resolves when every record handed over so far is settled. */
   async flush(): Promise<void> {
+    // Records sent before the flush but still waiting for metadata count too, as in the Java client.
+    if (this.#arriving.size > 0) await Promise.allSettled([...this.#arriving]);
     if (this.#outstanding === 0) return;
     this.#flushing++;
     this.#queueDrain();
@@ -353,7 +359,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       this.#append(info, record.partition, prepared, ack, slot, where);
       return undefined;
     }
-    return (async () => {
+    const arriving = (async () => {
       const deadline = performance.now() + this.#o.maxBlockMs;
       await this.#start();
       const t = info ??
@@ -366,6 +372,12 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
         throw e;
       }
     })();
+    this.#arriving.add(arriving);
+    arriving.then(
+      () => this.#arriving.delete(arriving),
+      () => this.#arriving.delete(arriving),
+    );
+    return arriving;
   }
 
   #append(

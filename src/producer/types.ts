@@ -13,12 +13,15 @@ export type ProducerHeaders =
 
 /** A record to send. `key` and `value` go through the serializers when the producer has them. */
 export interface ProducerRecord<K = Uint8Array | string | null, V = Uint8Array | string | null> {
+  /** The topic to write to. */
   topic: string;
   /** Pick the partition yourself; otherwise the partitioner does. */
   partition?: number;
+  /** Decides the partition (murmur2, as Java) unless `partition` is set; `null` or absent for none. */
   key?: K;
   /** `null` is a tombstone. */
   value: V;
+  /** Headers, as a list (keys may repeat) or an object. */
   headers?: ProducerHeaders;
   /** Milliseconds since the epoch; defaults to the time of `send`. */
   timestamp?: number;
@@ -26,7 +29,9 @@ export interface ProducerRecord<K = Uint8Array | string | null, V = Uint8Array |
 
 /** Where a record was written. */
 export interface RecordMetadata {
+  /** The topic written to. */
   topic: string;
+  /** The partition written to. */
   partition: number;
   /** The record's offset; -1n for acks=0, which gets no answer. */
   offset: bigint;
@@ -76,18 +81,28 @@ export interface ProducerOptions<K = Uint8Array | string | null, V = Uint8Array 
 
 /** Counters and gauges of one producer. */
 export interface ProducerMetrics {
+  /** Records acknowledged by the broker. */
   recordsSent: number;
+  /** Batch bytes sent (as encoded, after compression). */
   bytesSent: number;
+  /** Batches sent. */
   batchesSent: number;
   /** Average records per batch sent. */
   averageBatchRecords: number;
   /** Average bytes per batch sent (as encoded, after compression). */
   averageBatchBytes: number;
+  /** Produce requests sent. */
   requestsSent: number;
+  /** Batches sent again after a retriable error. */
   retries: number;
+  /** Records that failed for good. */
   errors: number;
+  /** Average time from sending a Produce to its answer, in ms. */
   requestLatencyAvgMs: number;
+  /** Longest Produce round trip, in ms. */
   requestLatencyMaxMs: number;
+  /** Buffer bytes held by records not yet acknowledged. */
   bufferBytesInUse: number;
+  /** The buffer's size (`bufferMemory`). */
   bufferBytesTotal: number;
 }

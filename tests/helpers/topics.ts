@@ -6,8 +6,12 @@ import { decodeRecordBatches, type KafkaRecord } from "../../src/protocol/record
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
 import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
 import { Fetch } from "../../src/protocol/messages/fetch.ts";
+import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 
-/** Creates a topic and waits until every partition has a leader. */
+/**
+ * Creates a topic and waits until every partition's leader answers for it: metadata can name a leader
+ * a moment before that broker has taken the partition on.
+ */
 export async function createTopic(
   cluster: Cluster,
   name: string,
@@ -24,10 +28,20 @@ export async function createTopic(
   for (let i = 0; i < 100; i++) {
     cluster.invalidate(name);
     const info = await cluster.topic(name);
-    if (info.partitions.length === partitions && info.partitions.every((p) => p.leader >= 0)) return;
+    if (info.partitions.length === partitions && info.partitions.every((p) => p.leader >= 0)) {
+      let ready = true;
+      for (const p of info.partitions) {
+        const res = await cluster.send(p.leader, ListOffsets, {
+          replicaId: -1,
+          topics: [{ name, partitions: [{ partitionIndex: p.partition, timestamp: -1n }] }],
+        });
+        if (res.topics[0].partitions[0].errorCode !== 0) ready = false;
+      }
+      if (ready) return;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.fail(`topic ${name} has no leaders after 10 s`);
+  assert.fail(`topic ${name} has no ready leaders after 10 s`);
 }
 
 export async function deleteTopic(cluster: Cluster, name: string): Promise<void> {

@@ -178,6 +178,27 @@ describe("group membership against a real broker", () => {
         await b.close();
       });
 
+      it("a member not polled within maxPollIntervalMs loses its partitions and rejoins when polled", async () => {
+        const t = await topic(2);
+        const log = new Ownership();
+        const groupId = uniqueTopic("g");
+        const a = member(
+          { ...p.options, groupId, maxPollIntervalMs: 3000, rebalanceTimeoutMs: 10_000 },
+          log,
+          "a",
+        );
+        a.subscribe([t]);
+        await waitFor("a owns both", () => a.assignment().length === 2);
+        await waitFor(
+          "lost once the poll interval passed",
+          () => log.events.some((e) => e.startsWith("a lost")),
+        );
+        assert.equal(a.assignment().length, 0);
+        a.pollTick();
+        await waitFor("owned again after a poll", () => a.assignment().length === 2);
+        await a.close();
+      });
+
       it("a static member that comes back within the session keeps its partitions", async () => {
         const t = await topic();
         const log = new Ownership();

@@ -19,7 +19,7 @@ import { type Coordinator, coordinatorMoved } from "./coordinator.ts";
 import { allTopics } from "./metadata.ts";
 import type { CommitIdentity } from "./offsets.ts";
 import type { ResolvedGroupOptions } from "./options.ts";
-import type { MemberProtocol, Subscription } from "./protocol.ts";
+import type { LeaveOperation, MemberProtocol, Subscription } from "./protocol.ts";
 import { type MemberState, Waker } from "./state.ts";
 import { FencedInstanceIdError, type MemberSubscription, tpKey } from "./types.ts";
 
@@ -360,28 +360,29 @@ export class ClassicMember implements MemberProtocol {
     }
   }
 
-  async #sendLeave(reason: string): Promise<void> {
-    if (this.#o.groupInstanceId !== null || this.memberId === "") return;
+  /** LeaveGroup; a static member sends one only when asked to (`evenIfStatic`), as Java does. */
+  async #sendLeave(reason: string, evenIfStatic = false): Promise<void> {
+    if ((this.#o.groupInstanceId !== null && !evenIfStatic) || this.memberId === "") return;
     const memberId = this.memberId;
     try {
       await this.#coordinator.retrying((conn) =>
         conn.send(LeaveGroup, {
           groupId: this.#o.groupId,
           memberId,
-          members: [{ memberId, groupInstanceId: null, reason }],
+          members: [{ memberId, groupInstanceId: this.#o.groupInstanceId, reason }],
         }, { timeoutMs: 10_000 })
       );
     } catch { /* the session timeout removes the member anyway */ }
   }
 
-  async leave(reason: string, remain: boolean): Promise<void> {
+  async leave(reason: string, operation: LeaveOperation): Promise<void> {
     // A JoinGroup in flight would hold the LeaveGroup behind it on the same connection.
     if (this.#phase === "joining") this.#coordinator.invalidate();
     const owned = this.#state.owned();
     if (this.generationId >= 0 && !this.#lostPending) await this.#state.revoke(owned);
     else await this.#state.lose(owned);
     this.#lostPending = false;
-    if (!remain) await this.#sendLeave(reason);
+    if (operation !== "remain-in-group") await this.#sendLeave(reason, operation === "leave-group");
     this.memberId = this.#o.groupInstanceId !== null ? this.memberId : "";
     this.generationId = -1;
     this.#phase = "unjoined";

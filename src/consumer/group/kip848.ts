@@ -14,7 +14,7 @@ import { type Coordinator, coordinatorMoved } from "./coordinator.ts";
 import { allTopics } from "./metadata.ts";
 import type { CommitIdentity } from "./offsets.ts";
 import type { ResolvedGroupOptions } from "./options.ts";
-import type { MemberProtocol, Subscription } from "./protocol.ts";
+import type { LeaveOperation, MemberProtocol, Subscription } from "./protocol.ts";
 import { type MemberState, Waker } from "./state.ts";
 import { FencedInstanceIdError, type TopicPartition, tpKey } from "./types.ts";
 
@@ -259,9 +259,10 @@ export class ConsumerProtocolMember implements MemberProtocol {
     }
   }
 
-  async #sendLeave(): Promise<void> {
+  /** Heartbeat with epoch -1, or -2 for a static member that means to come back (KIP-848). */
+  async #sendLeave(forGood = false): Promise<void> {
     if (this.#epoch <= 0) return;
-    const epoch = this.#o.groupInstanceId !== null ? LEAVE_STATIC_EPOCH : LEAVE_EPOCH;
+    const epoch = this.#o.groupInstanceId !== null && !forGood ? LEAVE_STATIC_EPOCH : LEAVE_EPOCH;
     try {
       await this.#coordinator.retrying(async () => {
         const res = await this.#heartbeat(epoch);
@@ -270,14 +271,14 @@ export class ConsumerProtocolMember implements MemberProtocol {
     } catch { /* the session timeout removes the member anyway */ }
   }
 
-  async leave(_reason: string, remain: boolean): Promise<void> {
+  async leave(_reason: string, operation: LeaveOperation): Promise<void> {
     this.#joined = false;
     this.#incarnation++;
     this.#target = undefined;
     const owned = this.#state.owned();
     if (this.#epoch > 0) await this.#state.revoke(owned);
     else await this.#state.lose(owned);
-    if (!remain) await this.#sendLeave();
+    if (operation !== "remain-in-group") await this.#sendLeave(operation === "leave-group");
     this.#epoch = 0;
   }
 

@@ -90,7 +90,7 @@ export class GroupMembership {
   /** Revokes every partition and leaves the group (a static member keeps its place until the session ends). */
   async unsubscribe(): Promise<void> {
     this.#subscription = null;
-    await this.#member.leave("the consumer unsubscribed from all topics", false);
+    await this.#member.leave("the consumer unsubscribed from all topics", "default");
   }
 
   /** Partitions owned now. */
@@ -123,9 +123,9 @@ export class GroupMembership {
   }
 
   /**
-   * Revokes the partitions, leaves the group (unless static) and stops the timers. With
-   * `groupMembershipOperation: "remain-in-group"` (as Java's `CloseOptions`), no leave is sent: the
-   * coordinator keeps the member until its session times out.
+   * Revokes the partitions, leaves the group (unless static) and stops the timers. As Java's
+   * `CloseOptions`: "leave-group" makes a static member leave too; with "remain-in-group" no leave is
+   * sent and the coordinator keeps the member until its session times out.
    *
    * @example
    * ```ts
@@ -135,10 +135,14 @@ export class GroupMembership {
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const remain = options.groupMembershipOperation === "remain-in-group";
+    const subscribed = this.#subscription !== null;
+    this.#subscription = null; // no rejoin may start while leaving
     try {
-      if (this.#subscription !== null && !this.#state.fatal) {
-        await this.#member.leave("the consumer is being closed", remain);
+      if (subscribed && !this.#state.fatal) {
+        await this.#member.leave(
+          "the consumer is being closed",
+          options.groupMembershipOperation ?? "default",
+        );
       }
     } finally {
       this.#subscription = null;

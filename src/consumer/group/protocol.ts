@@ -1,6 +1,9 @@
 /** What GroupMembership needs of either group protocol (classic or KIP-848). */
 import type { CommitIdentity } from "./offsets.ts";
 
+/** Whether a leaving member tells the coordinator (see `CloseOptions`). */
+export type LeaveOperation = "default" | "leave-group" | "remain-in-group";
+
 /** The topics to join for: a list, or a pattern over the cluster's topic names. */
 export type Subscription = { topics: readonly string[] } | { pattern: RegExp };
 
@@ -16,8 +19,11 @@ export interface MemberProtocol {
   subscriptionChanged(): void;
   /** The application polled. */
   pollTick(): void;
-  /** Revokes everything and leaves the group (a static member, or with `remain`, only stops heart-beating). */
-  leave(reason: string, remain: boolean): Promise<void>;
+  /**
+   * Revokes everything and leaves the group. "default": a static member only stops heart-beating;
+   * "leave-group": static members leave too; "remain-in-group": no member sends a leave.
+   */
+  leave(reason: string, operation: LeaveOperation): Promise<void>;
   /** Stops timers and closes the coordinator connection; call after `leave`. */
   stop(): void;
 }

@@ -158,6 +158,6 @@ export class FencedInstanceIdError extends Error {
 
 /** How `close` treats the group, after Java's `CloseOptions.GroupMembershipOperation` (KIP-1092). */
 export interface CloseOptions {
-  /** "leave-group" or "default": leave (a static member stays); "remain-in-group": never send a leave. */
+  /** "default": leave, except a static member; "leave-group": leave, static or not; "remain-in-group": never leave. */
   groupMembershipOperation?: "default" | "leave-group" | "remain-in-group";
 }
