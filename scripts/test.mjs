@@ -6,7 +6,7 @@
 // the secured broker (`scripts/kafka start --security` on ports 9292-9296 and 9392, or
 // KAFKA_SECURITY_PORT / KAFKA_SECURITY_CONTROLLER_PORT; run folder KAFKA_RUN_DIR + "-security"; or your own
 // broker through KAFKA_SASL_PLAINTEXT_BOOTSTRAP, KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
-// KAFKA_REAUTH_BOOTSTRAP and KAFKA_SECURITY_DIR).
+// KAFKA_REAUTH_BOOTSTRAP, KAFKA_ACL_BOOTSTRAP and KAFKA_SECURITY_DIR). tests/acl runs in that phase too.
 // Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -37,11 +37,12 @@ const all = files.length > 0
   ? files
   : unitOnly
   ? ["tests/unit"]
-  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security"];
+  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security", "tests/acl"];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");
-const isSecurity = (t) => t.includes("tests/security");
+// The secured broker also has an ACL authorizer, which tests/acl needs.
+const isSecurity = (t) => t.includes("tests/security") || t.includes("tests/acl");
 // The secured broker gets its own ports and run folder, so it never collides with a plain one.
 const securityRunDir = `${process.env.KAFKA_RUN_DIR ?? join(root, ".kafka", "run")}-security`;
 const securityPort = process.env.KAFKA_SECURITY_PORT ?? "9292";

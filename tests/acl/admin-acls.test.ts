@@ -1,7 +1,7 @@
 // ACL round trip against a broker with an authorizer (KAFKA_ACL_BOOTSTRAP): create, describe with filters,
-// delete, and describe again. The default test broker has no authorizer; the ACL phase of the suite
-// starts one with `authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer` and
-// `super.users=User:ANONYMOUS` so that this plaintext client may do everything.
+// delete, and describe again. The plain test broker has no authorizer; the secured one
+// (`scripts/kafka start --security`) has StandardAuthorizer with User:ANONYMOUS as a super user, so this
+// plaintext client may do everything.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Admin } from "../../src/admin/admin.ts";

@@ -3,6 +3,7 @@
 // commits that outlive members, static members keeping their partitions.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { Admin } from "../../src/admin/admin.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { GroupMembership } from "../../src/consumer/group/membership.ts";
 import { commitOffsetsStandalone, fetchCommittedStandalone } from "../../src/consumer/group/offsets.ts";
@@ -89,19 +90,44 @@ const protocols: { name: string; options: Partial<GroupOptions> }[] = [
   { name: "consumer (KIP-848)", options: { groupProtocol: "consumer", rebalanceTimeoutMs: 20_000 } },
 ];
 
+// A KIP-848 group's session and heartbeat interval are group configs on the broker; these short ones
+// (within the test broker's minimums) keep the session-timeout tests quick.
+const KIP848_GROUP_CONFIGS = [
+  { name: "consumer.session.timeout.ms", value: "6000" },
+  { name: "consumer.heartbeat.interval.ms", value: "500" },
+];
+
 describe("group membership against a real broker", () => {
   let admin: Cluster;
+  let adminClient: Admin;
   const clusters: Cluster[] = [];
+  const members: GroupMembership[] = [];
   const topics: string[] = [];
 
   before(() => {
     admin = new Cluster({ bootstrapServers: bootstrap() });
+    adminClient = new Admin({ bootstrapServers: bootstrap() });
   });
   after(async () => {
+    // Members a failed test left behind would keep heart-beating and hold the process open.
+    for (const m of members) await m.close().catch(() => {});
     for (const t of topics) await deleteTopic(admin, t).catch(() => {});
     await admin.close();
+    await adminClient.close();
     for (const c of clusters) await c.close();
   });
+
+  /** A fresh group id; for a KIP-848 group, with short session and heartbeat settings. */
+  async function newGroup(options: Partial<GroupOptions>): Promise<string> {
+    const groupId = uniqueTopic("g");
+    if (options.groupProtocol === "consumer") {
+      await adminClient.incrementalAlterConfigs([{
+        resource: { type: "GROUP", name: groupId },
+        ops: KIP848_GROUP_CONFIGS.map((c) => ({ ...c, op: "SET" as const })),
+      }]);
+    }
+    return groupId;
+  }
 
   async function topic(partitions = 6): Promise<string> {
     const name = uniqueTopic("group");
@@ -113,7 +139,9 @@ describe("group membership against a real broker", () => {
   function member(options: GroupOptions, listener: Ownership, name: string): GroupMembership {
     const cluster = new Cluster({ bootstrapServers: bootstrap() });
     clusters.push(cluster);
-    return new GroupMembership(cluster, options, listener.listener(name));
+    const m = new GroupMembership(cluster, options, listener.listener(name));
+    members.push(m);
+    return m;
   }
 
   for (const p of protocols) {
@@ -121,7 +149,7 @@ describe("group membership against a real broker", () => {
       it("three members own six partitions exactly once; a leaving member's partitions move", async () => {
         const t = await topic();
         const log = new Ownership();
-        const groupId = uniqueTopic("g");
+        const groupId = await newGroup(p.options);
         const ms = ["a", "b", "c"].map((n) => member({ ...p.options, groupId }, log, n));
         for (const m of ms) m.subscribe([t]);
         await Promise.all(ms.map((m) => m.ready()));
@@ -139,7 +167,7 @@ describe("group membership against a real broker", () => {
       it("a member that stops heart-beating without leaving loses its partitions after the session timeout", async () => {
         const t = await topic();
         const log = new Ownership();
-        const groupId = uniqueTopic("g");
+        const groupId = await newGroup(p.options);
         const [a, b] = ["a", "b"].map((n) => member({ ...p.options, groupId }, log, n));
         a.subscribe([t]);
         b.subscribe([t]);
@@ -152,7 +180,7 @@ describe("group membership against a real broker", () => {
       it("commits outlive the member; a new member reads them back", async () => {
         const t = await topic(2);
         const log = new Ownership();
-        const groupId = uniqueTopic("g");
+        const groupId = await newGroup(p.options);
         const a = member({ ...p.options, groupId }, log, "a");
         a.subscribe([t]);
         await a.ready();
@@ -181,7 +209,7 @@ describe("group membership against a real broker", () => {
       it("a member not polled within maxPollIntervalMs loses its partitions and rejoins when polled", async () => {
         const t = await topic(2);
         const log = new Ownership();
-        const groupId = uniqueTopic("g");
+        const groupId = await newGroup(p.options);
         const a = member(
           { ...p.options, groupId, maxPollIntervalMs: 3000, rebalanceTimeoutMs: 10_000 },
           log,
@@ -202,7 +230,7 @@ describe("group membership against a real broker", () => {
       it("a static member that comes back within the session keeps its partitions", async () => {
         const t = await topic();
         const log = new Ownership();
-        const groupId = uniqueTopic("g");
+        const groupId = await newGroup(p.options);
         const opts = (id: string) => ({
           ...p.options,
           groupId,
