@@ -1,135 +1,155 @@
-// Writes 100,000 records to a new 3-partition topic and reads them back, printing throughput both ways.
+// Writes 100,000 records of 1 KiB to a new 3-partition topic and reads them back, all through Web Streams:
+// a ReadableStream of records piped into `producer.writable()`, then `consumer.stream()` piped into a
+// WritableStream that checks every record. Prints throughput both ways and exits non-zero on any mismatch.
 // Run it with `npm run demo` (starts a local broker), or set KAFKA_BOOTSTRAP to use your own.
 import {
-  Cluster,
-  CreateTopics,
-  decodeRecordBatches,
-  DeleteTopics,
+  Admin,
+  Consumer,
+  type ConsumerRecord,
   detectRuntime,
-  encodeRecordBatch,
-  Fetch,
-  initCrc32c,
-  Produce,
-  type RecordInput,
+  Producer,
+  type ProducerRecord,
 } from "../mod.ts";
 
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 const bootstrap = env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const TOTAL = 100_000;
 const VALUE_BYTES = 1024;
-const BATCH = 1_000; // records per partition batch
-const IN_FLIGHT = 4; // Produce requests in flight per broker
+const PARTITIONS = 3;
+/** Reading gives up when no record arrives for this long, instead of waiting forever. */
+const STALL_MS = 30_000;
 
-await initCrc32c();
-const cluster = new Cluster({ bootstrapServers: bootstrap, clientId: "demo" });
+const admin = new Admin({ bootstrapServers: bootstrap, clientId: "demo" });
 const topic = `demo-${Date.now()}`;
-const created = await cluster.send("any", CreateTopics, {
-  topics: [{ name: topic, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }],
-  timeoutMs: 30_000,
-  validateOnly: false,
-});
-if (created.topics[0].errorCode !== 0) throw new Error(`create topic: ${created.topics[0].errorMessage}`);
-const { topicId, partitions } = await cluster.topic(topic);
-console.log(`${detectRuntime()}: topic ${topic} with ${partitions.length} partitions on ${bootstrap}`);
+await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+console.log(`${detectRuntime()}: topic ${topic} with ${PARTITIONS} partitions on ${bootstrap}`);
 
-// One value buffer shared by every record: the demo measures the client, not the data generator.
-const value = new Uint8Array(VALUE_BYTES).map((_, i) => i & 0xff);
-const enc = new TextEncoder();
-// Spread TOTAL exactly over the partitions.
-const share = (p: number) => Math.floor(TOTAL / partitions.length) + (p < TOTAL % partitions.length ? 1 : 0);
-
-// Write: each partition's records in batches, several Produce requests in flight per broker.
-let writtenBytes = 0;
-const jobs: { leader: number; partition: number; records: RecordInput[] }[] = [];
-for (const p of partitions) {
-  const count = share(p.partition);
-  for (let start = 0; start < count; start += BATCH) {
-    const records: RecordInput[] = [];
-    for (let i = start; i < Math.min(start + BATCH, count); i++) {
-      const key = enc.encode(`key-${p.partition}-${i}`);
-      writtenBytes += key.length + value.length;
-      records.push({ key, value });
-    }
-    jobs.push({ leader: p.leader, partition: p.partition, records });
-  }
-}
-let written = 0;
-const t0 = performance.now();
-const lanes = Array.from({ length: IN_FLIGHT * partitions.length }, async () => {
-  for (let job = jobs.shift(); job; job = jobs.shift()) {
-    const res = await cluster.send(job.leader, Produce, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 30_000,
-      topicData: [{
-        name: topic,
-        topicId,
-        partitionData: [{ index: job.partition, records: encodeRecordBatch({ records: job.records }) }],
-      }],
-    });
-    const r = res.responses[0].partitionResponses[0];
-    if (r.errorCode !== 0) throw new Error(`produce to partition ${r.index}: error ${r.errorCode}`);
-    written += job.records.length;
-  }
-});
-await Promise.all(lanes);
-const writeSecs = (performance.now() - t0) / 1000;
-
-// Read: one Fetch at a time for all partitions, until every record is back.
-const offsets = new Map(partitions.map((p) => [p.partition, 0n]));
-let read = 0;
-let readBytes = 0;
-const t1 = performance.now();
-while (read < written) {
-  const res = await cluster.send(partitions[0].leader, Fetch, {
-    maxWaitMs: 500,
-    minBytes: 1,
-    maxBytes: 64 * 1024 * 1024,
-    isolationLevel: 0,
-    topics: [{
-      topic,
-      topicId,
-      partitions: partitions.map((p) => ({
-        partition: p.partition,
-        fetchOffset: offsets.get(p.partition)!,
-        partitionMaxBytes: 8 * 1024 * 1024,
-      })),
-    }],
+const problems: string[] = [];
+try {
+  // ---- Write ----
+  // The delivery report tells how many records each partition got, to check the read against.
+  const delivered = new Map<number, number>();
+  let failed = 0;
+  const producer = new Producer({
+    bootstrapServers: bootstrap,
+    clientId: "demo",
+    // 1 KiB records: bigger batches than the Java default of 16 KiB mean fewer, fuller requests.
+    batchSize: 256 * 1024,
+    onDelivery: (error, metadata) => {
+      if (error || !metadata) failed++;
+      else delivered.set(metadata.partition, (delivered.get(metadata.partition) ?? 0) + 1);
+    },
   });
-  for (const part of res.responses[0].partitions) {
-    if (part.errorCode !== 0) {
-      throw new Error(`fetch partition ${part.partitionIndex}: error ${part.errorCode}`);
-    }
-    let next = offsets.get(part.partitionIndex)!;
-    for (const batch of decodeRecordBatches(part.records ?? new Uint8Array(0))) {
-      for (const r of batch.records) {
-        if (r.offset < next) continue;
-        readBytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
-        next = r.offset + 1n;
-        read++;
+  // One value buffer shared by every record: the demo measures the client, not the data generator.
+  const value = new Uint8Array(VALUE_BYTES).map((_, i) => i & 0xff);
+  let made = 0;
+  // Records are made as the producer asks for them: `pull` runs only while the writable has room.
+  const source = new ReadableStream<ProducerRecord>({
+    pull(controller) {
+      for (let n = 0; n < 1000 && made < TOTAL; n++, made++) {
+        controller.enqueue({ topic, key: `key-${made}`, value });
       }
-    }
-    offsets.set(part.partitionIndex, next);
+      if (made === TOTAL) controller.close();
+    },
+  }, { highWaterMark: 1000 });
+  const t0 = performance.now();
+  await source.pipeTo(producer.writable()); // closing the writable flushes: every record is acknowledged
+  const writeSecs = (performance.now() - t0) / 1000;
+  await producer.close();
+  const written = [...delivered.values()].reduce((a, b) => a + b, 0);
+  if (failed > 0 || written !== TOTAL) {
+    problems.push(`wrote ${written} of ${TOTAL} records, ${failed} failed`);
   }
+  report("wrote", written, written * VALUE_BYTES, writeSecs, "acks=all");
+
+  // ---- Read ----
+  // Manual assignment of every partition, from the beginning: no group to join. With a `groupId`,
+  // `consumer.subscribe([topic])` reads the same way.
+  const consumer = new Consumer({
+    bootstrapServers: bootstrap,
+    clientId: "demo",
+    autoOffsetReset: "earliest",
+  });
+  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })));
+  const seen = new Uint8Array(TOTAL); // which keys arrived, to catch duplicates and losses
+  const nextOffset = new Map<number, bigint>(); // per partition: offsets must run 0, 1, 2, ... without gaps
+  const perPartition = new Map<number, number>();
+  const dec = new TextDecoder();
+  let read = 0;
+  let readBytes = 0;
+  let t1 = performance.now();
+  let lastAt = t1;
+  let complete = false;
+  const stop = new AbortController();
+  const watchdog = setInterval(() => {
+    if (performance.now() - lastAt > STALL_MS) {
+      stop.abort(new Error(`no record for ${STALL_MS / 1000} s after ${read} of ${TOTAL}`));
+    }
+  }, 1000);
+  const sink = new WritableStream<ConsumerRecord>({
+    write(r) {
+      if (read === 0) t1 = performance.now(); // time the reading, not the connecting
+      lastAt = performance.now();
+      read++;
+      readBytes += r.value?.length ?? 0;
+      const expected = nextOffset.get(r.partition) ?? 0n;
+      if (r.offset !== expected && problems.length < 10) {
+        problems.push(`partition ${r.partition}: offset ${r.offset}, expected ${expected}`);
+      }
+      nextOffset.set(r.partition, r.offset + 1n);
+      perPartition.set(r.partition, (perPartition.get(r.partition) ?? 0) + 1);
+      const i = r.key ? Number(dec.decode(r.key).slice("key-".length)) : -1;
+      if (!(Number.isInteger(i) && i >= 0 && i < TOTAL) || seen[i]++ !== 0) {
+        if (problems.length < 10) problems.push(`unexpected or repeated key at ${r.partition}/${r.offset}`);
+      }
+      if (r.value?.length !== VALUE_BYTES && problems.length < 10) {
+        problems.push(`value of ${r.value?.length} bytes at ${r.partition}/${r.offset}`);
+      }
+      if (read === TOTAL) {
+        complete = true;
+        stop.abort(); // everything is here: end the pipe (and the consumer's stream)
+      }
+    },
+  });
+  try {
+    await consumer.stream().pipeTo(sink, { signal: stop.signal });
+  } catch (e) {
+    // Aborting once all records arrived is the normal end; any other reason is a failure.
+    if (!complete) {
+      problems.push(`read failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } finally {
+    clearInterval(watchdog);
+  }
+  const readSecs = (performance.now() - t1) / 1000;
+  await consumer.close();
+  report("read ", read, readBytes, readSecs, "");
+
+  if (read !== TOTAL) problems.push(`read ${read} records, wrote ${TOTAL}`);
+  for (let p = 0; p < PARTITIONS; p++) {
+    const got = perPartition.get(p) ?? 0;
+    if (got !== (delivered.get(p) ?? 0)) {
+      problems.push(`partition ${p}: read ${got} records, ${delivered.get(p) ?? 0} were written`);
+    }
+  }
+  if (problems.length === 0) {
+    const split = [...Array(PARTITIONS).keys()].map((p) => perPartition.get(p) ?? 0).join(" + ");
+    console.log(`all ${TOTAL.toLocaleString("en-US")} records back, offsets contiguous (${split})`);
+  }
+} finally {
+  await admin.deleteTopics([topic]);
+  await admin.close();
 }
-const readSecs = (performance.now() - t1) / 1000;
+if (problems.length > 0) {
+  for (const p of problems) console.error(`mismatch: ${p}`);
+  throw new Error(`${problems.length} mismatch(es)`);
+}
 
-await cluster.send("any", DeleteTopics, {
-  topics: [{ name: topic, topicId }],
-  topicNames: [topic],
-  timeoutMs: 30_000,
-});
-await cluster.close();
-
-const wmb = writtenBytes / 1e6;
-const rmb = readBytes / 1e6;
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-console.log(
-  `wrote ${fmt(written)} records (${wmb.toFixed(1)} MB) in ${writeSecs.toFixed(2)} s: ` +
-    `${fmt(written / writeSecs)} records/s, ${(wmb / writeSecs).toFixed(1)} MB/s (acks=all)`,
-);
-console.log(
-  `read  ${fmt(read)} records (${rmb.toFixed(1)} MB) in ${readSecs.toFixed(2)} s: ` +
-    `${fmt(read / readSecs)} records/s, ${(rmb / readSecs).toFixed(1)} MB/s`,
-);
-if (read !== written) throw new Error(`read ${read} records, wrote ${written}`);
+function report(what: string, records: number, bytes: number, secs: number, note: string): void {
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  const mb = bytes / 1e6;
+  console.log(
+    `${what} ${fmt(records)} records (${mb.toFixed(1)} MB) in ${secs.toFixed(2)} s: ` +
+      `${fmt(records / secs)} records/s, ${(mb / secs).toFixed(1)} MB/s${note ? ` (${note})` : ""}`,
+  );
+}

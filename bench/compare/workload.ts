@@ -68,3 +68,133 @@ export function parseArgs(argv: readonly string[]): { bootstrap: string; topic: 
     },
   };
 }
+
+// ---- Consume ----
+// The consume workload: the runner fills a topic once per case with this client's producer, then every
+// client reads all of it from the beginning. Every client gets the same fetch sizes, so that the numbers
+// compare the clients' decoding and delivery, not their defaults.
+
+/** One consume case: how the topic was filled. */
+export interface ConsumeCase {
+  valueBytes: number;
+  compression: "none" | "lz4";
+}
+
+/** What a consume driver prints (as one JSON line) after a run. */
+export interface ConsumeResult {
+  client: string;
+  /** Records received (every one counted, duplicates included). */
+  records: number;
+  /** Value bytes received. */
+  bytes: number;
+  /**
+   * Time to read all records at the rate measured from the first delivery to the last: connects, group
+   * joins and the first fetch are left out (the first delivery's records are already in when the clock
+   * starts, so the rate counts only the records after them).
+   */
+  seconds: number;
+  /** From the start of the consumer to its first record (connect, group join, offset look-up). */
+  startSeconds: number;
+}
+
+/**
+ * Records for a consume case: about 200 MB of values, at least 200,000 records. Reads run at several
+ * hundred MB/s, so a smaller topic is read in a fraction of a second and the numbers are mostly noise.
+ */
+export function consumeRecordCount(valueBytes: number): number {
+  return Math.max(200_000, Math.floor(200_000_000 / valueBytes / CHUNK) * CHUNK);
+}
+
+/** Partitions of the consume topic. */
+export const CONSUME_PARTITIONS = 3;
+/** Most bytes per partition in one fetch answer (the Java default). */
+export const PARTITION_FETCH_BYTES = 1024 * 1024;
+/** Most bytes in one fetch answer (the Java default). */
+export const FETCH_MAX_BYTES = 50 * 1024 * 1024;
+/** A driver gives up once this long passes without a record. */
+export const STALL_MS = 30_000;
+
+/** Reads the case from argv: <bootstrap> <topic> <expectedRecords> <valueBytes> <compression>. */
+export function parseConsumeArgs(
+  argv: readonly string[],
+): { bootstrap: string; topic: string; expected: number; c: ConsumeCase } {
+  const [bootstrap, topic, expected, valueBytes, compression] = argv;
+  return {
+    bootstrap,
+    topic,
+    expected: Number(expected),
+    c: { valueBytes: Number(valueBytes), compression: compression as ConsumeCase["compression"] },
+  };
+}
+
+/**
+ * Counts what a driver receives and times it. `add` returns true once `expected` records are in; `done`
+ * resolves then, and rejects when no record came for `STALL_MS` (a driver that stops short fails loudly).
+ */
+export class ReadMeter {
+  readonly expected: number;
+  records = 0;
+  bytes = 0;
+  readonly done: Promise<void>;
+  #t0 = performance.now();
+  #first = 0;
+  #firstCount = 0;
+  #last = 0;
+  #finish!: () => void;
+  #timer!: ReturnType<typeof setInterval>;
+
+  constructor(expected: number) {
+    this.expected = expected;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#finish = resolve;
+      this.#timer = setInterval(() => {
+        const since = performance.now() - (this.#last || this.#t0);
+        if (since > STALL_MS) {
+          clearInterval(this.#timer);
+          reject(new Error(`no record for ${STALL_MS} ms: received ${this.records} of ${this.expected}`));
+        }
+      }, 1000);
+    });
+  }
+
+  /** Restarts the clock: call it just before the consumer starts. */
+  start(): void {
+    this.#t0 = performance.now();
+  }
+
+  /** Counts `n` records with `bytes` value bytes; true once every expected record is in. */
+  add(n: number, bytes: number): boolean {
+    const now = performance.now();
+    if (this.records === 0) {
+      this.#first = now;
+      this.#firstCount = n;
+    }
+    this.#last = now;
+    this.records += n;
+    this.bytes += bytes;
+    if (this.records >= this.expected) {
+      clearInterval(this.#timer);
+      this.#finish();
+      return true;
+    }
+    return false;
+  }
+
+  /** The result line; throws when fewer records than expected arrived. */
+  result(client: string): ConsumeResult {
+    if (this.records < this.expected) {
+      throw new Error(`${client}: received ${this.records} records, expected ${this.expected}`);
+    }
+    const after = this.records - this.#firstCount;
+    const rate = after > 0 && this.#last > this.#first
+      ? after / ((this.#last - this.#first) / 1000)
+      : Infinity;
+    return {
+      client,
+      records: this.records,
+      bytes: this.bytes,
+      seconds: this.records / rate,
+      startSeconds: (this.#first - this.#t0) / 1000,
+    };
+  }
+}

@@ -144,7 +144,9 @@ class BunSocketState {
     return {
       data: (s, data) => {
         if (this.#done) return;
-        this.#controller.enqueue(data);
+        // Bun hands over a Buffer; record keys and values are views of these bytes, and they should
+        // be plain Uint8Arrays on every runtime (same memory, no copy).
+        this.#controller.enqueue(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         if ((this.#controller.desiredSize ?? 1) <= 0) s.pause();
       },
       drain: () => this.#flush(),
