@@ -622,7 +622,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         }
       },
       cancel: () => {
-        this.#endStream(ledger);
+        this.#endStream(ledger, true);
       },
     };
     return new ReadableStream<ConsumerRecord<K, V>>(
@@ -1315,10 +1315,25 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     p.state.acceptedEpoch = -1;
   }
 
-  #endStream(l: StreamLedger): void {
+  /**
+   * A cancelled stream drops its queue, and its reader gave up on the record it took last (a `pipeTo`
+   * whose sink failed on it): each partition goes back to its first record not accepted, so that no
+   * commit covers those records and they are handed over again.
+   */
+  #endStream(l: StreamLedger, cancelled = false): void {
     if (this.#ledger !== l) return;
-    this.#syncLedger();
+    // After a cancel, desiredSize no longer tells what the reader took: count nothing more as taken.
+    if (!cancelled) this.#syncLedger();
     this.#ledger = undefined;
+    if (!cancelled) return;
+    const back = new Map<PartitionState, bigint>();
+    const note = (s: PartitionState, epoch: number, next: bigint) => {
+      if (epoch === s.epoch && this.#states.get(s.key) === s && !back.has(s)) back.set(s, next - 1n);
+    };
+    if (l.pending) note(l.pending.state, l.pending.epoch, l.pending.next);
+    for (let i = l.head; i < l.sizes.length; i++) note(l.states[i], l.epochs[i], l.next[i]);
+    for (const [s, offset] of back) this.#setPosition(s, offset);
+    if (back.size > 0) this.#wake();
   }
 
   // ---- Internals: group membership ----
