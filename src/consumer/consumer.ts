@@ -588,7 +588,13 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         for (;;) {
           if (this.#closed) {
             this.#endStream(ledger);
-            controller.close();
+            // close() has closed it already: closing again would throw, and a throwing pull errors a
+            // stream that still holds queued records, losing them.
+            try {
+              controller.close();
+            } catch {
+              // already closed
+            }
             return;
           }
           this.#syncLedger();
