@@ -22,6 +22,10 @@ const STALL_MS = 30_000;
 const admin = new Admin({ bootstrapServers: bootstrap, clientId: "demo" });
 const topic = `demo-${Date.now()}`;
 await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+// A new topic's leaders may refuse writes for a moment; ListOffsets retries until each one answers.
+await admin.listOffsets(
+  Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, spec: "latest" as const })),
+);
 console.log(`${detectRuntime()}: topic ${topic} with ${PARTITIONS} partitions on ${bootstrap}`);
 
 const problems: string[] = [];
