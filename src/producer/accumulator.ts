@@ -45,6 +45,12 @@ export class PartitionState {
   nextSequence = 0;
   /** Set while a failed batch waits for the batches sent after it to come back, so order is kept. */
   retrying = false;
+  /**
+   * Whether the broker has acknowledged a batch of this partition under the current producer id. Until
+   * then a broker without state for the id accepts any first sequence, so a later batch could land
+   * before a retried first one: only one batch goes out at a time.
+   */
+  acked = false;
   readonly topic: string;
   readonly partition: number;
 

@@ -559,6 +559,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       }
       if (s.retrying && s.inFlight > 0) continue;
       if (s.inFlight >= o.maxInFlight) continue;
+      if (o.idempotent && !s.acked && s.inFlight > 0) continue;
       let readyAt: number;
       if (head.encoded !== undefined) readyAt = head.retryAt;
       else if (force || s.queue.length > 1 || head.bytes >= o.batchSize) readyAt = 0;
@@ -729,6 +730,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     for (const st of this.#acc.states()) {
       st.nextSequence = 0;
       st.retrying = false;
+      st.acked = false;
       for (let i = st.queue.length - 1; i >= 0; i--) {
         const q = st.queue[i];
         if (q.encoded === undefined) continue;
@@ -743,6 +745,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
 
   #completeBatch(s: PartitionState, b: ProducerBatch, baseOffset: bigint, logAppendTime: bigint): void {
     const n = b.records.length;
+    s.acked = true;
     this.#m.records += n;
     this.#m.batches++;
     this.#m.batchRecords += n;

@@ -208,6 +208,56 @@ describe("producer against a real broker", () => {
     assert.equal((await readPartition(cluster, t, 0, 1000)).length, 1000);
   });
 
+  it("idempotent batches keep their order when the first Produce is held up on the wire", async () => {
+    // A broker without state for a producer id accepts any first sequence. If the first Produce is held
+    // up on the wire (or refused by a leader that is not ready yet) while later batches get through, they
+    // would be written first and the first batch then fail as out of order. A socket that holds back the
+    // first Produce frame shows it: the producer must not send more to a partition before its first ack.
+    const t = await topic("producer-first-ack", 6);
+    const base = await defaultAdapter();
+    let held = false;
+    const reordering: SocketAdapter = {
+      async connect(o) {
+        const s = await base.connect(o);
+        return {
+          ...s,
+          write: async (b) => {
+            const apiKey = (b[4] << 8) | b[5]; // after the 4-byte frame length
+            if (apiKey === 0 && !held) {
+              held = true;
+              await new Promise((r) => setTimeout(r, 300));
+            }
+            return s.write(b);
+          },
+        };
+      },
+    };
+    const producer = new Producer({
+      bootstrapServers: bootstrap(),
+      adapter: reordering,
+      lingerMs: 0,
+      batchSize: 2048,
+    });
+    let mds: RecordMetadata[];
+    try {
+      const sends: Promise<RecordMetadata>[] = [];
+      for (let i = 0; i < 6_000; i++) {
+        sends.push(producer.send({ topic: t, partition: i % 6, value: String(i).padStart(200, "0") }));
+      }
+      mds = await Promise.all(sends);
+    } finally {
+      await producer.close();
+    }
+    assert.ok(held, "the first Produce was held back");
+    for (let p = 0; p < 6; p++) {
+      const offsets = mds.filter((m) => m.partition === p).map((m) => m.offset);
+      assert.deepEqual(offsets, offsets.map((_, i) => BigInt(i)), `partition ${p}: offsets in send order`);
+      const back = await readPartition(cluster, t, p, 1_000);
+      const values = back.map((r) => Number(new TextDecoder().decode(r.value!)));
+      assert.deepEqual(values, values.map((_, i) => i * 6 + p), `partition ${p}: read back in send order`);
+    }
+  });
+
   it("flush, delivery callbacks and metrics", async () => {
     const t = await topic("producer-metrics", 3);
     const delivered: (RecordMetadata | null)[] = [];
