@@ -42,7 +42,7 @@ export {
   type RequestOptions,
   type VersionRange,
 } from "./src/client/connection.ts";
-export { RequestTimeoutError, UnsupportedVersionError } from "./src/client/errors.ts";
+export { ClientClosedError, RequestTimeoutError, UnsupportedVersionError } from "./src/client/errors.ts";
 export type { RetryOptions } from "./src/client/retry.ts";
 export {
   errorByCode,

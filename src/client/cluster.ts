@@ -6,6 +6,7 @@ import { type Api, Connection, type RequestOptions } from "./connection.ts";
 import { type RetryOptions, withRetry } from "./retry.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import { KafkaError } from "../protocol/errors.ts";
+import { ClientClosedError } from "./errors.ts";
 import { ZERO_UUID } from "../protocol/writer.ts";
 import { ConnectionError, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
 import { defaultAdapter } from "../transport/runtime.ts";
@@ -148,7 +149,7 @@ export class Cluster {
   }
 
   async #open(hp: HostPort): Promise<Connection> {
-    if (this.#closed) throw new ConnectionError("client is closed");
+    if (this.#closed) throw new ClientClosedError("client is closed");
     this.#adapter ??= this.#o.adapter ?? await defaultAdapter();
     return Connection.connect({
       host: hp.host,
@@ -315,8 +316,14 @@ export class Cluster {
     options?: RequestOptions,
   ): Promise<Res> {
     return withRetry(async () => {
-      const conn = target === "any" ? await this.any() : await this.broker(target);
-      return conn.send(api, request, options);
+      try {
+        const conn = target === "any" ? await this.any() : await this.broker(target);
+        return await conn.send(api, request, options);
+      } catch (e) {
+        // A request cut off by close() is not retried: nobody waits for it any more.
+        if (this.#closed) throw new ClientClosedError("client is closed", { cause: e });
+        throw e;
+      }
     }, this.#o);
   }
 

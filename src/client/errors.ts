@@ -15,3 +15,19 @@ export class UnsupportedVersionError extends Error {
   /** Retrying the same broker will not help. */
   readonly retriable = false;
 }
+
+/**
+ * The client was closed: its requests stop, and are not retried.
+ *
+ * @example
+ * ```ts
+ * await producer.close();
+ * await producer.send(record).catch((e) => e instanceof ClientClosedError); // or ProducerClosedError
+ * ```
+ */
+export class ClientClosedError extends Error {
+  /** Always `"ClientClosedError"`. */
+  override name = "ClientClosedError";
+  /** The same client will never succeed again. */
+  readonly retriable = false;
+}

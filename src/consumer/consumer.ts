@@ -584,52 +584,59 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         ledger = new StreamLedger(controller, hwm, bytes);
         this.#ledger = ledger;
       },
-      pull: async (controller) => {
-        for (;;) {
-          if (this.#closed) {
-            this.#endStream(ledger);
-            // close() has closed it already: closing again would throw, and a throwing pull errors a
-            // stream that still holds queued records, losing them.
-            try {
-              controller.close();
-            } catch {
-              // already closed
-            }
-            return;
-          }
-          this.#syncLedger();
-          this.#tick();
-          this.#throwIfFailed();
-          // Fill what the queue asks for (at least one record, so a read waiting on an empty queue with
-          // highWaterMark 0 is answered).
-          let want = controller.desiredSize ?? 0;
-          let delivered = 0;
-          while (want > 0 || delivered === 0) {
-            batch.length = 0;
-            from.length = 0;
-            this.#take(batch, bytes ? 1 : Math.max(1, Math.min(want, this.#o.maxPollRecords)), from);
-            if (batch.length === 0) break;
-            for (let i = 0; i < batch.length; i++) {
-              const r = batch[i];
-              const s = from[i];
-              const size = bytes ? recordBytes(r) : 1;
-              ledger.states.push(s);
-              ledger.epochs.push(s.epoch);
-              ledger.next.push(r.offset + 1n);
-              ledger.sizes.push(size);
-              ledger.queued += size;
-              controller.enqueue(r);
-              delivered++;
-              want -= size;
-            }
-          }
-          if (delivered > 0) return;
-          await this.#waitFor(this.#o.fetchMaxWaitMs + 100);
-        }
+      pull: (controller) => {
+        // Refill once the queue is half empty, not after every read: one pull per record would cost
+        // more than the records themselves. The queue still never holds more than highWaterMark.
+        const room = controller.desiredSize ?? 0;
+        if (!this.#closed && hwm - room > 0 && room < hwm / 2) return;
+        return fill(controller);
       },
       cancel: () => {
         this.#endStream(ledger, true);
       },
+    };
+    const fill = async (controller: ReadableStreamDefaultController<ConsumerRecord<K, V>>) => {
+      for (;;) {
+        if (this.#closed) {
+          this.#endStream(ledger);
+          // close() has closed it already: closing again would throw, and a throwing pull errors a
+          // stream that still holds queued records, losing them.
+          try {
+            controller.close();
+          } catch {
+            // already closed
+          }
+          return;
+        }
+        this.#syncLedger();
+        this.#tick();
+        this.#throwIfFailed();
+        // Fill what the queue asks for (at least one record, so a read waiting on an empty queue with
+        // highWaterMark 0 is answered).
+        let want = controller.desiredSize ?? 0;
+        let delivered = 0;
+        while (want > 0 || delivered === 0) {
+          batch.length = 0;
+          from.length = 0;
+          this.#take(batch, bytes ? 1 : Math.max(1, Math.min(want, this.#o.maxPollRecords)), from);
+          if (batch.length === 0) break;
+          for (let i = 0; i < batch.length; i++) {
+            const r = batch[i];
+            const s = from[i];
+            const size = bytes ? recordBytes(r) : 1;
+            ledger.states.push(s);
+            ledger.epochs.push(s.epoch);
+            ledger.next.push(r.offset + 1n);
+            ledger.sizes.push(size);
+            ledger.queued += size;
+            controller.enqueue(r);
+            delivered++;
+            want -= size;
+          }
+        }
+        if (delivered > 0) return;
+        await this.#waitFor(this.#o.fetchMaxWaitMs + 100);
+      }
     };
     return new ReadableStream<ConsumerRecord<K, V>>(
       source,

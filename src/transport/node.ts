@@ -103,8 +103,10 @@ function wrap(sock: net.Socket, tlsPeer?: { host: string; port: number }): Socke
       return new Promise((resolve, reject) => drainWaiters.push({ resolve, reject }));
     },
     close(): Promise<void> {
-      sock.end();
-      // A peer that never acknowledges the FIN must not hold the close forever.
+      // Once everything written is with the kernel (which still delivers it), nothing more is wanted
+      // from the peer: do not wait for its FIN, which a broker holding a long-poll Fetch sends late.
+      sock.end(() => sock.destroy());
+      // A socket that cannot flush must not hold the close forever.
       const timer = setTimeout(() => sock.destroy(), 1000);
       return closed.finally(() => clearTimeout(timer));
     },
