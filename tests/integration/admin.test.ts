@@ -181,47 +181,47 @@ describe("admin client against a real broker", () => {
     const [before] = await admin.describeConfigs([resource], { includeSynonyms: true });
     assert.deepEqual(before.resource, resource);
     assert.equal(entry(before.entries, "cleanup.policy").value, "delete");
-    assert.equal(entry(before.entries, "retention.ms").isDefault, true);
-    assert.equal(entry(before.entries, "retention.ms").source, "DEFAULT_CONFIG");
+    assert.equal(entry(before.entries, "delete.retention.ms").isDefault, true);
+    assert.equal(entry(before.entries, "delete.retention.ms").source, "DEFAULT_CONFIG");
     await admin.incrementalAlterConfigs([{
       resource,
       ops: [
-        { name: "retention.ms", op: "SET", value: "7200000" },
+        { name: "delete.retention.ms", op: "SET", value: "7200000" },
         { name: "cleanup.policy", op: "APPEND", value: "compact" },
       ],
     }]);
     // Brokers apply config changes once they read them back from the metadata log: poll.
     await eventually(async () => {
-      const [now] = await admin.describeConfigs([resource], { names: ["retention.ms", "cleanup.policy"] });
+      const [now] = await admin.describeConfigs([resource], { names: ["delete.retention.ms", "cleanup.policy"] });
       assert.equal(now.entries.length, 2);
-      assert.equal(entry(now.entries, "retention.ms").value, "7200000");
-      assert.equal(entry(now.entries, "retention.ms").source, "DYNAMIC_TOPIC_CONFIG");
+      assert.equal(entry(now.entries, "delete.retention.ms").value, "7200000");
+      assert.equal(entry(now.entries, "delete.retention.ms").source, "DYNAMIC_TOPIC_CONFIG");
       assert.equal(entry(now.entries, "cleanup.policy").value, "delete,compact");
     });
 
     await admin.incrementalAlterConfigs([{
       resource,
-      ops: [{ name: "retention.ms", op: "DELETE" }, {
+      ops: [{ name: "delete.retention.ms", op: "DELETE" }, {
         name: "cleanup.policy",
         op: "SUBTRACT",
         value: "delete",
       }],
     }]);
     await eventually(async () => {
-      const [now] = await admin.describeConfigs([resource], { names: ["retention.ms", "cleanup.policy"] });
-      assert.equal(entry(now.entries, "retention.ms").isDefault, true);
+      const [now] = await admin.describeConfigs([resource], { names: ["delete.retention.ms", "cleanup.policy"] });
+      assert.equal(entry(now.entries, "delete.retention.ms").isDefault, true);
       assert.equal(entry(now.entries, "cleanup.policy").value, "compact");
     });
 
     // validateOnly changes nothing.
     await admin.incrementalAlterConfigs([{
       resource,
-      ops: [{ name: "retention.ms", op: "SET", value: "1000" }],
+      ops: [{ name: "delete.retention.ms", op: "SET", value: "1000" }],
     }], {
       validateOnly: true,
     });
-    const [now] = await admin.describeConfigs([resource], { names: ["retention.ms"] });
-    assert.notEqual(entry(now.entries, "retention.ms").value, "1000");
+    const [now] = await admin.describeConfigs([resource], { names: ["delete.retention.ms"] });
+    assert.notEqual(entry(now.entries, "delete.retention.ms").value, "1000");
 
     const missing = uniqueTopic("admin-nocfg");
     const e = await rejects(admin.describeConfigs([resource, { type: "TOPIC", name: missing }]));
@@ -229,7 +229,7 @@ describe("admin client against a real broker", () => {
     assert.ok((e as AdminBatchError).outcomes.get(`TOPIC:${t}`)?.ok);
     const bad = await rejects(admin.incrementalAlterConfigs([{
       resource,
-      ops: [{ name: "retention.ms", op: "SET", value: "not-a-number" }],
+      ops: [{ name: "delete.retention.ms", op: "SET", value: "not-a-number" }],
     }]));
     assert.equal(itemError(bad, `TOPIC:${t}`).name, "INVALID_CONFIG");
   });
