@@ -588,7 +588,10 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         // Refill once the queue is half empty, not after every read: one pull per record would cost
         // more than the records themselves. The queue still never holds more than highWaterMark.
         const room = controller.desiredSize ?? 0;
-        if (!this.#closed && hwm - room > 0 && room < hwm / 2) return;
+        if (!this.#closed && hwm - room > 0 && room < hwm / 2) {
+          this.#tick(); // the reader is taking records: the member is alive (maxPollIntervalMs)
+          return;
+        }
         return fill(controller);
       },
       cancel: () => {

@@ -324,6 +324,39 @@ describe("consumer against a real broker", () => {
     await b.close();
   });
 
+  it("a slow stream sink that keeps reading stays in the group past maxPollIntervalMs", async () => {
+    const t = await topic("consumer-slow-sink", 1);
+    await produce(t, 2000, 1);
+    const events: string[] = [];
+    const c = consumer({
+      groupId: uniqueTopic("g-slow"),
+      maxPollIntervalMs: 2000,
+      sessionTimeoutMs: 10_000,
+      rebalanceListener: {
+        onAssigned: (ps) => void events.push(`assigned ${ps.length}`),
+        onRevoked: (ps) => void events.push(`revoked ${ps.length}`),
+        onLost: (ps) => void events.push(`lost ${ps.length}`),
+      },
+    });
+    c.subscribe([t]);
+    let seen = 0;
+    const startedAt = performance.now();
+    // Reads one record every 25 ms for three poll intervals: each read is the application polling, even
+    // while the stream's queue (400 records, 10 s of reading) is far from needing a refill.
+    await c.stream({ highWaterMark: 400 }).pipeTo(
+      new WritableStream({
+        async write() {
+          seen++;
+          await new Promise((r) => setTimeout(r, 25));
+          if (performance.now() - startedAt > 6000) throw new Error("enough");
+        },
+      }),
+    ).catch((e: Error) => assert.equal(e.message, "enough"));
+    assert.ok(seen > 100, `the sink read ${seen} records`);
+    assert.deepEqual(events, ["assigned 1"], "assigned once, never revoked or lost");
+    await c.close();
+  });
+
   it("poll returns batches of at most maxRecords, and [] on timeout", async () => {
     const t = await topic("consumer-poll", 1);
     await produce(t, 1000, 1);
