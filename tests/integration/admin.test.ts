@@ -192,7 +192,9 @@ describe("admin client against a real broker", () => {
     }]);
     // Brokers apply config changes once they read them back from the metadata log: poll.
     await eventually(async () => {
-      const [now] = await admin.describeConfigs([resource], { names: ["delete.retention.ms", "cleanup.policy"] });
+      const [now] = await admin.describeConfigs([resource], {
+        names: ["delete.retention.ms", "cleanup.policy"],
+      });
       assert.equal(now.entries.length, 2);
       assert.equal(entry(now.entries, "delete.retention.ms").value, "7200000");
       assert.equal(entry(now.entries, "delete.retention.ms").source, "DYNAMIC_TOPIC_CONFIG");
@@ -208,7 +210,9 @@ describe("admin client against a real broker", () => {
       }],
     }]);
     await eventually(async () => {
-      const [now] = await admin.describeConfigs([resource], { names: ["delete.retention.ms", "cleanup.policy"] });
+      const [now] = await admin.describeConfigs([resource], {
+        names: ["delete.retention.ms", "cleanup.policy"],
+      });
       assert.equal(entry(now.entries, "delete.retention.ms").isDefault, true);
       assert.equal(entry(now.entries, "cleanup.policy").value, "compact");
     });
