@@ -8,8 +8,9 @@
 // Each client reads each topic `--runs` times (default 3, 1 with --quick) and the best run counts: other
 // load on the machine only ever slows a run down.
 // Starts the local broker when KAFKA_BOOTSTRAP is unset.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { benchBroker } from "./broker.ts";
 import { Admin } from "../../src/admin/admin.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
 import { Producer } from "../../src/producer/producer.ts";
@@ -56,16 +57,8 @@ const drivers: { name: string; cmd: string; args: string[]; ours: boolean }[] = 
 /** The read API argument of our driver: the word after "node", else the default (poll). */
 const apiOf = (name: string): string[] => (name.startsWith("node ") ? [name.slice(5)] : []);
 
-let started = false;
-let bootstrap = process.env.KAFKA_BOOTSTRAP;
-if (!bootstrap) {
-  const out = execFileSync(`${root}scripts/kafka`, ["start"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  bootstrap = out.toString().trim().split("\n").pop()!;
-  started = true;
-}
+const broker = benchBroker();
+const bootstrap = broker.bootstrap;
 await registerDefaultCodecs();
 const admin = new Admin({ bootstrapServers: bootstrap });
 
@@ -115,7 +108,7 @@ try {
   }
 } finally {
   await admin.close();
-  if (started) execFileSync(`${root}scripts/kafka`, ["stop"], { cwd: root, stdio: "inherit" });
+  broker.stop();
 }
 
 /** One read of the topic by one client; a short read or a crash is a failure. */

@@ -4,8 +4,9 @@
 //   node bench/compare/produce.ts [--quick] [--cases 1024:-1:5:none,100:1:0:gzip]
 //
 // Starts the local broker when KAFKA_BOOTSTRAP is unset.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { benchBroker } from "./broker.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { createTopic, deleteTopic } from "../../tests/helpers/topics.ts";
 import type { ProduceCase, ProduceResult } from "./workload.ts";
@@ -49,16 +50,8 @@ const drivers: { name: string; cmd: string; args: string[] }[] = [
   { name: "platformatic", cmd: `${bin}node`, args: ["bench/compare/platformatic-produce.mjs"] },
 ];
 
-let started = false;
-let bootstrap = process.env.KAFKA_BOOTSTRAP;
-if (!bootstrap) {
-  const out = execFileSync(`${root}scripts/kafka`, ["start"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  bootstrap = out.toString().trim().split("\n").pop()!;
-  started = true;
-}
+const broker = benchBroker();
+const bootstrap = broker.bootstrap;
 const cluster = new Cluster({ bootstrapServers: bootstrap });
 
 type Row = { c: ProduceCase; results: Map<string, ProduceResult | { unsupported: string }> };
@@ -101,7 +94,7 @@ try {
   }
 } finally {
   await cluster.close();
-  if (started) execFileSync(`${root}scripts/kafka`, ["stop"], { cwd: root, stdio: "inherit" });
+  broker.stop();
 }
 
 function label(c: ProduceCase): string {
