@@ -169,7 +169,7 @@ export async function describeGroups(ctx: AdminContext, ids: readonly string[]):
                 clientHost: m.clientHost,
                 subscription: consumer ? decodeSubscription(m.memberMetadata) : null,
                 assignment: consumer ? decodeAssignment(m.memberAssignment) : null,
-                rawMetadata: new Uint8Array(m.memberMetadata), // a copy, and a plain Uint8Array even over a Buffer
+                rawMetadata: new Uint8Array(m.memberMetadata), // copies the caller owns, not views of the response
                 rawAssignment: new Uint8Array(m.memberAssignment),
               })),
             },

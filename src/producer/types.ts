@@ -101,7 +101,7 @@ export interface ProducerMetrics {
   requestLatencyAvgMs: number;
   /** Longest Produce round trip, in ms. */
   requestLatencyMaxMs: number;
-  /** Buffer bytes held by records not yet acknowledged. */
+  /** Bytes of `bufferMemory` held by records not yet acknowledged. */
   bufferBytesInUse: number;
   /** The buffer's size (`bufferMemory`). */
   bufferBytesTotal: number;
