@@ -16,6 +16,7 @@
  * bounds.
  */
 import type { CompressionCodec } from "./compression.ts";
+import { readU32LE as readU32 } from "./bytes.ts";
 
 const FRAME_MAGIC = 0x184d2204;
 /** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
@@ -62,10 +63,6 @@ const P5 = 0x165667b1 | 0;
 
 function read32(b: Uint8Array, i: number): number {
   return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
-}
-
-function readU32(b: Uint8Array, i: number): number {
-  return read32(b, i) >>> 0;
 }
 
 function writeU32(b: Uint8Array, i: number, v: number): void {

@@ -16,6 +16,7 @@ import {
   decompress as zstdDecompress,
   init as zstdInit,
 } from "@bokuweb/zstd-wasm";
+import { concatBytes, readU32LE as readU32 } from "./bytes.ts";
 import type { CompressionCodec } from "./compression.ts";
 
 const FRAME_MAGIC = 0xfd2fb528;
@@ -64,10 +65,6 @@ function checkReady(): void {
       "zstd used before initZstd() completed: await initZstd() (or registerDefaultCodecs()) once",
     );
   }
-}
-
-function readU32(b: Uint8Array, i: number): number {
-  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
 }
 
 /** One zstd frame found in the input: where it ends and how large its output can be. */
@@ -185,14 +182,7 @@ export function createZstdCodec(level: number = DEFAULT_LEVEL): CompressionCodec
       if (data.length === 0) throw new Error("zstd data is empty");
       const frames = scanFrames(data);
       if (frames.length === 1) return decompressFrame(data, frames[0]);
-      const parts = frames.map((f) => decompressFrame(data, f));
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
+      return concatBytes(frames.map((f) => decompressFrame(data, f)));
     },
   };
 }

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { concatBytes as concat } from "../../src/codec/bytes.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The venv's interpreter that `scripts/peers` sets up. */
@@ -63,18 +64,6 @@ export function runBytes(
     if (input !== undefined) child.stdin.write(input);
     child.stdin.end();
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const all = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
 }
 
 /**

@@ -7,6 +7,7 @@ import { lz4Codec, xxhash32 } from "../../src/codec/lz4.ts";
 import { snappyCodec } from "../../src/codec/snappy.ts";
 import { createZstdCodec, initZstd, zstdCodec, zstdReady } from "../../src/codec/zstd.ts";
 import { decodeRecordBatches, encodeRecordBatch, type RecordInput } from "../../src/protocol/record-batch.ts";
+import { concatBytes } from "../../src/codec/bytes.ts";
 
 // Test vectors were written by other implementations, in Python 3 with python-snappy 0.7, lz4 4.4 (the
 // lz4.frame module over liblz4) and zstandard 0.25 (over libzstd); each vector names the call that made it.
@@ -28,15 +29,7 @@ function fromBase64(s: string): Uint8Array {
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** Deterministic pseudo-random bytes (xorshift32), incompressible. */
 function randomBytes(n: number, seed = 0x9e3779b9): Uint8Array {

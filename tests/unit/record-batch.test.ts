@@ -23,6 +23,7 @@ import {
   varintSize,
 } from "../../src/protocol/record-batch.ts";
 import { Writer } from "../../src/protocol/writer.ts";
+import { concatBytes } from "../../src/codec/bytes.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -40,15 +41,7 @@ function fromHex(s: string): Uint8Array {
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** Recomputes and patches the CRC of the batch starting at `at`, after a deliberate edit. */
 function fixCrc(data: Uint8Array, at = 0): void {
