@@ -5,7 +5,7 @@ import { initCrc32c } from "../../src/codec/crc32c.ts";
 import { decodeRecordBatches, type KafkaRecord } from "../../src/protocol/record-batch.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
 import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
-import { Fetch } from "../../src/protocol/messages/fetch.ts";
+import { Fetch, type FetchResponse } from "../../src/protocol/messages/fetch.ts";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 
 /**
@@ -52,6 +52,29 @@ export async function deleteTopic(cluster: Cluster, name: string): Promise<void>
   });
 }
 
+/** One Fetch of one partition from its leader (up to 8 MiB), undecoded. */
+export async function fetchPartition(
+  cluster: Cluster,
+  topic: string,
+  partition: number,
+  offset: bigint,
+  maxWaitMs: number,
+): Promise<FetchResponse["responses"][number]["partitions"][number]> {
+  const info = await cluster.topic(topic);
+  const res = await cluster.send(info.partitions[partition].leader, Fetch, {
+    maxWaitMs,
+    minBytes: maxWaitMs > 0 ? 1 : 0,
+    maxBytes: 32 * 1024 * 1024,
+    isolationLevel: 0,
+    topics: [{
+      topic,
+      topicId: info.topicId,
+      partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 * 1024 * 1024 }],
+    }],
+  });
+  return res.responses[0].partitions[0];
+}
+
 /**
  * Reads a partition from offset 0 until `count` records are back (or `timeoutMs` passes); with
  * `count` -1, until the high watermark.
@@ -74,19 +97,7 @@ export async function readPartition(
       `read ${out.length} of ${count} records from ${topic}-${partition}`,
     );
     cluster.invalidate(topic);
-    const info = await cluster.topic(topic);
-    const res = await cluster.send(info.partitions[partition].leader, Fetch, {
-      maxWaitMs: 200,
-      minBytes: 1,
-      maxBytes: 32 * 1024 * 1024,
-      isolationLevel: 0,
-      topics: [{
-        topic,
-        topicId: info.topicId,
-        partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 * 1024 * 1024 }],
-      }],
-    });
-    const p = res.responses[0].partitions[0];
+    const p = await fetchPartition(cluster, topic, partition, offset, 200);
     if (p.errorCode !== 0) continue; // a leader change: ask again
     end = p.highWatermark;
     for (const batch of decodeRecordBatches(p.records ?? new Uint8Array(0))) {

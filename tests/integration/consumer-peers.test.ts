@@ -8,9 +8,8 @@ import { Consumer } from "../../src/consumer/consumer.ts";
 import type { ConsumerRecord } from "../../src/consumer/types.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
 import { type CompressionName, CompressionType } from "../../src/codec/compression.ts";
-import { Fetch } from "../../src/protocol/messages/fetch.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
-import { createTopic, deleteTopic } from "../helpers/topics.ts";
+import { createTopic, deleteTopic, fetchPartition } from "../helpers/topics.ts";
 import { kcat, python } from "../helpers/peers.ts";
 
 const PARTITIONS = 3;
@@ -34,15 +33,7 @@ function allBytes(start: number, length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, j) => (start + j) & 0xff);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** Values of many shapes; text dominates so that every codec has something to compress. */
 function value(i: number): Uint8Array {
@@ -98,6 +89,7 @@ for f in futures:
     f.get(timeout=30)
 p.close()
 `;
+import { concatBytes } from "../../src/codec/bytes.ts";
 
 const hex = (b: Uint8Array | null): string | null =>
   b === null ? null : Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -189,19 +181,7 @@ describe("this consumer reads what peers write", () => {
     const out: RawBatch[] = [];
     let offset = 0n;
     for (let attempt = 0; attempt < 100; attempt++) {
-      const info = await cluster.topic(topic);
-      const res = await cluster.send(info.partitions[partition].leader, Fetch, {
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 16 * 1024 * 1024,
-        isolationLevel: 0,
-        topics: [{
-          topic,
-          topicId: info.topicId,
-          partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 16 * 1024 * 1024 }],
-        }],
-      });
-      const p = res.responses[0].partitions[0];
+      const p = await fetchPartition(cluster, topic, partition, offset, 0);
       assert.equal(p.errorCode, 0, `fetch ${topic}-${partition}`);
       const data = p.records ?? new Uint8Array(0);
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
