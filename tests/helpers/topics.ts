@@ -25,6 +25,11 @@ export async function createTopic(
     validateOnly: false,
   });
   assert.equal(res.topics[0].errorCode, 0, `create ${name}: ${res.topics[0].errorMessage ?? ""}`);
+  await waitForLeaders(cluster, name, partitions);
+}
+
+/** Waits until the topic has `partitions` partitions and each one's leader answers ListOffsets for it. */
+export async function waitForLeaders(cluster: Cluster, name: string, partitions: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     cluster.invalidate(name);
     const info = await cluster.topic(name);

@@ -12,6 +12,7 @@ import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
 import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { waitForLeaders } from "../helpers/topics.ts";
 
 const PARTITIONS = 3;
 const TOTAL = 10_000;
@@ -95,18 +96,7 @@ describe("produce and fetch against a real broker", () => {
     for (const p of info.partitions) assert.ok(p.leader >= 0, `partition ${p.partition} has a leader`);
     topicId = info.topicId;
     // Metadata can name a leader before it has taken the partition on: wait until each one answers.
-    for (const p of info.partitions) {
-      let code = -1;
-      for (let i = 0; i < 100 && code !== 0; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 100));
-        const res = await cluster.send(p.leader, ListOffsets, {
-          replicaId: -1,
-          topics: [{ name: topic, partitions: [{ partitionIndex: p.partition, timestamp: -1n }] }],
-        });
-        code = res.topics[0].partitions[0].errorCode;
-      }
-      assert.equal(code, 0, `partition ${p.partition} leader ready`);
-    }
+    await waitForLeaders(cluster, topic, PARTITIONS);
   });
 
   it("produces 10,000 records with keys, headers and timestamps (acks=all)", async () => {
