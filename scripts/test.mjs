@@ -7,6 +7,8 @@
 // KAFKA_SECURITY_PORT / KAFKA_SECURITY_CONTROLLER_PORT; run folder KAFKA_RUN_DIR + "-security"; or your own
 // broker through KAFKA_SASL_PLAINTEXT_BOOTSTRAP, KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
 // KAFKA_REAUTH_BOOTSTRAP, KAFKA_ACL_BOOTSTRAP and KAFKA_SECURITY_DIR). tests/acl runs in that phase too.
+// tests/package packs the npm tarball, installs it into a scratch project and uses it from each runtime;
+// it runs once, from Node.
 // Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -37,12 +39,14 @@ const all = files.length > 0
   ? files
   : unitOnly
   ? ["tests/unit"]
-  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security", "tests/acl"];
+  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security", "tests/acl", "tests/package"];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");
 // The secured broker also has an ACL authorizer, which tests/acl needs.
 const isSecurity = (t) => t.includes("tests/security") || t.includes("tests/acl");
+// These test what ships and drive the other runtimes themselves, so Node runs them once.
+const runsOnce = (t) => t.includes("tests/package");
 // The secured broker gets its own ports and run folder, so it never collides with a plain one.
 const securityRunDir = `${process.env.KAFKA_RUN_DIR ?? join(root, ".kafka", "run")}-security`;
 const securityPort = process.env.KAFKA_SECURITY_PORT ?? "9292";
@@ -172,8 +176,13 @@ async function main() {
         }
         console.log(`broker: ${process.env[phase.env]}`);
       }
-      const targets = phase.targets;
-      for (const runtime of runtimes) {
+      const perRuntime = phase.targets.filter((t) => !runsOnce(t));
+      const once = phase.targets.filter(runsOnce);
+      const runs = [
+        ...(perRuntime.length > 0 ? runtimes.map((runtime) => [runtime, perRuntime]) : []),
+        ...(once.length > 0 ? [["node", once]] : []),
+      ];
+      for (const [runtime, targets] of runs) {
         console.log(`\n=== ${runtime}: ${targets.join(" ")} ===`);
         const cmd = runtime === "node"
           ? ["node", [

@@ -11,6 +11,37 @@ import {
   type TlsOptions,
 } from "./socket.ts";
 
+/**
+ * The parts of Deno's API this adapter uses. Declared here rather than taken from Deno's own types so that
+ * the npm build, compiled by plain `tsc`, needs no Deno type package.
+ */
+interface DenoConn {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  close(): void;
+}
+interface DenoTcpConn extends DenoConn {
+  setNoDelay(noDelay?: boolean): void;
+}
+interface DenoTlsConn extends DenoConn {
+  handshake(): Promise<unknown>;
+}
+interface DenoNamespace {
+  connect(o: { hostname: string; port: number }): Promise<DenoTcpConn>;
+  connectTls(o: {
+    hostname: string;
+    port: number;
+    caCerts?: string[];
+    cert?: string;
+    key?: string;
+  }): Promise<DenoTlsConn>;
+  startTls(conn: DenoTcpConn, o: { hostname?: string; caCerts?: string[] }): Promise<DenoTlsConn>;
+}
+
+function deno(): DenoNamespace {
+  return (globalThis as unknown as { Deno: DenoNamespace }).Deno;
+}
+
 export const denoAdapter: SocketAdapter = {
   async connect(o: ConnectOptions): Promise<Socket> {
     if (o.signal?.aborted) throw abortError(o.signal);
@@ -26,7 +57,7 @@ export const denoAdapter: SocketAdapter = {
         "tls.serverName other than the host together with a client certificate is not supported on Deno",
       );
     }
-    let conn: Deno.Conn;
+    let conn: DenoConn;
     try {
       if (tls) {
         const tlsConn = await raceAbort(connectTls(o.host, o.port, tls), o.signal);
@@ -41,7 +72,7 @@ export const denoAdapter: SocketAdapter = {
         }
         conn = tlsConn;
       } else {
-        conn = await raceAbort(Deno.connect({ hostname: o.host, port: o.port }), o.signal);
+        conn = await raceAbort(deno().connect({ hostname: o.host, port: o.port }), o.signal);
       }
     } catch (e) {
       if (o.signal?.aborted) throw abortError(o.signal);
@@ -50,25 +81,25 @@ export const denoAdapter: SocketAdapter = {
         cause: e,
       });
     }
-    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+    if ("setNoDelay" in conn) (conn as DenoTcpConn).setNoDelay(true);
     return wrap(conn, tls ? o : undefined);
   },
 };
 
-async function connectTls(host: string, port: number, tls: TlsOptions): Promise<Deno.TlsConn> {
+async function connectTls(host: string, port: number, tls: TlsOptions): Promise<DenoTlsConn> {
   const caCerts = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
   if (tls.serverName !== undefined && tls.serverName !== host) {
     // Connect to the host, verify the certificate against the other name.
-    const tcp = await Deno.connect({ hostname: host, port });
+    const tcp = await deno().connect({ hostname: host, port });
     tcp.setNoDelay(true);
     try {
-      return await Deno.startTls(tcp, { hostname: tls.serverName, caCerts });
+      return await deno().startTls(tcp, { hostname: tls.serverName, caCerts });
     } catch (e) {
       tcp.close();
       throw e;
     }
   }
-  const conn = await Deno.connectTls({
+  const conn = await deno().connectTls({
     hostname: host,
     port,
     caCerts,
@@ -78,7 +109,7 @@ async function connectTls(host: string, port: number, tls: TlsOptions): Promise<
 }
 
 /** Resolves with the connection, or closes it if the signal fired first. */
-function raceAbort<C extends Deno.Conn>(attempt: Promise<C>, signal?: AbortSignal): Promise<C> {
+function raceAbort<C extends DenoConn>(attempt: Promise<C>, signal?: AbortSignal): Promise<C> {
   if (!signal) return attempt;
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));
@@ -101,7 +132,7 @@ function raceAbort<C extends Deno.Conn>(attempt: Promise<C>, signal?: AbortSigna
 }
 
 /** `tlsPeer` is set for TLS connections, so that a TLS alert after the handshake is named as such. */
-function wrap(conn: Deno.Conn, tlsPeer?: { host: string; port: number }): Socket {
+function wrap(conn: DenoConn, tlsPeer?: { host: string; port: number }): Socket {
   const writer = conn.writable.getWriter();
   let closing = false;
   let resolveClosed!: () => void;
