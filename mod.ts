@@ -68,6 +68,7 @@ export {
   type CompressionCodec,
   type CompressionName,
   CompressionType,
+  loadCodec,
   registerCodec,
   UnsupportedCompressionError,
 } from "./src/codec/compression.ts";

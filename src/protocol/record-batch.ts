@@ -456,6 +456,23 @@ export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
   return batches;
 }
 
+/**
+ * The compression types of the complete batches in `data` (fetched `records` bytes), as a bit set with bit
+ * `1 << type` per type; reads only batch headers, so codecs can be loaded before the batches are decoded.
+ */
+export function compressionTypesIn(data: Uint8Array): number {
+  let types = 0;
+  let pos = 0;
+  while (data.length - pos >= RECORD_BATCH_OVERHEAD) {
+    const end = pos + LOG_OVERHEAD +
+      ((data[pos + 8] << 24) | (data[pos + 9] << 16) | (data[pos + 10] << 8) | data[pos + 11]);
+    if (end > data.length || end < pos + RECORD_BATCH_OVERHEAD) break;
+    types |= 1 << (data[pos + 22] & ATTR_COMPRESSION_MASK); // low byte of the big-endian attributes
+    pos = end;
+  }
+  return types;
+}
+
 /** A position in a byte range; reads past `end` throw. */
 class Cursor {
   buf: Uint8Array;
