@@ -8,9 +8,6 @@
 /** The reflected CRC32C polynomial. */
 export const CASTAGNOLI = 0x82f63b78;
 
-/** Table `k` (entries `k*256 .. k*256+255`) is the CRC of a byte followed by `k` zero bytes. */
-let table: Int32Array | null = null;
-
 function buildTable(): Int32Array {
   const t = new Int32Array(16 * 256);
   for (let i = 0; i < 256; i++) {
@@ -28,9 +25,12 @@ function buildTable(): Int32Array {
   return t;
 }
 
+/** Table `k` (entries `k*256 .. k*256+255`) is the CRC of a byte followed by `k` zero bytes. */
+const TABLE = buildTable();
+
 /** CRC32C of `data` as an unsigned 32-bit number, computed in JavaScript. */
 export function crc32cJs(data: Uint8Array): number {
-  const t = table ??= buildTable();
+  const t = TABLE;
   const n = data.length;
   const end = n - (n & 15);
   let c = -1;
