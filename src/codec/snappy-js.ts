@@ -124,6 +124,9 @@ function compressFragment(src: Uint8Array, start: number, end: number, out: Uint
     do {
       const base = ip;
       let matched = 4;
+      while (ip + matched + 4 <= end && load32(src, candidate + matched) === load32(src, ip + matched)) {
+        matched += 4;
+      }
       while (ip + matched < end && src[candidate + matched] === src[ip + matched]) matched++;
       ip += matched;
       op = writeCopy(base - candidate, matched, out, op);
