@@ -261,7 +261,8 @@ function badBytes(field: string): never {
 /**
  * Encodes records into one RecordBatch v2. Offsets are 0..n-1 relative to `baseOffset`; the base timestamp
  * is the first record's, the max timestamp the largest. Throws `RangeError`/`TypeError` naming the field
- * for bad input, `UnsupportedCompressionError` for a compression without a codec.
+ * for bad input, `UnsupportedCompressionError` for a compression without a codec (snappy, lz4 and zstd
+ * load on first use: `await loadCodec(type)` before encoding with one directly).
  */
 export function encodeRecordBatch(input: EncodeRecordBatchInput): Uint8Array {
   const records = input.records;
@@ -427,7 +428,8 @@ function writeHeader(
  * Decodes the record batches of one partition's fetched `records` bytes, back to back. A trailing partial
  * batch (the broker cuts the last one at the fetch size limit) is ignored. A batch with a bad CRC,
  * inconsistent lengths, a magic other than 2, or undecodable compressed data throws `CorruptRecordError`;
- * a compression without a registered codec throws `UnsupportedCompressionError`.
+ * a compression without a registered codec throws `UnsupportedCompressionError` (`compressionTypesIn` tells
+ * which codecs to `loadCodec` first).
  */
 export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
   const batches: RecordBatch[] = [];
