@@ -461,6 +461,15 @@ export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
 /**
  * The compression types of the complete batches in `data` (fetched `records` bytes), as a bit set with bit
  * `1 << type` per type; reads only batch headers, so codecs can be loaded before the batches are decoded.
+ *
+ * @example
+ * ```ts
+ * import { compressionTypesIn, decodeRecordBatches, loadCodec } from "@kafka-ts/client";
+ * const records = new Uint8Array(0); // a partition's `records` from a Fetch answer
+ * const types = compressionTypesIn(records);
+ * for (let t = 1; t <= 4; t++) if (types & (1 << t)) await loadCodec(t);
+ * const batches = decodeRecordBatches(records);
+ * ```
  */
 export function compressionTypesIn(data: Uint8Array): number {
   let types = 0;
