@@ -53,6 +53,7 @@ export {
 export { MalformedResponseError, Reader } from "./src/protocol/reader.ts";
 export { type RawTaggedField, Writer } from "./src/protocol/writer.ts";
 export {
+  compressionTypesIn,
   CorruptRecordError,
   decodeRecordBatches,
   encodeRecordBatch,
@@ -68,6 +69,7 @@ export {
   type CompressionCodec,
   type CompressionName,
   CompressionType,
+  loadCodec,
   registerCodec,
   UnsupportedCompressionError,
 } from "./src/codec/compression.ts";

@@ -1,16 +1,21 @@
-/** Registers the bundled snappy, lz4 and zstd codecs (gzip is registered from the start). */
-import { CompressionType, hasCodec, registerCodec } from "./compression.ts";
-import { lz4Codec } from "./lz4.ts";
-import { snappyCodec } from "./snappy.ts";
-import { initZstd, zstdCodec } from "./zstd.ts";
+/** Preloads the bundled snappy, lz4 and zstd codecs (gzip is there from the start). */
+import { CompressionType, loadCodec } from "./compression.ts";
 
 /**
- * Initializes the snappy, lz4 and zstd codecs and registers each for its compression type, unless the
- * application already registered its own codec there. Safe to call many times (and concurrently).
+ * Loads the bundled snappy, lz4 and zstd codecs now rather than on first use. Optional: producers and
+ * consumers load the codecs they meet by themselves. A codec the application registered itself stays.
+ * Safe to call many times (and concurrently).
+ *
+ * @example
+ * ```ts
+ * import { registerDefaultCodecs } from "@kafka-ts/client";
+ * await registerDefaultCodecs(); // optional preload, e.g. to fail fast where WebAssembly is restricted
+ * ```
  */
 export async function registerDefaultCodecs(): Promise<void> {
-  await initZstd();
-  if (!hasCodec(CompressionType.snappy)) registerCodec(CompressionType.snappy, snappyCodec);
-  if (!hasCodec(CompressionType.lz4)) registerCodec(CompressionType.lz4, lz4Codec);
-  if (!hasCodec(CompressionType.zstd)) registerCodec(CompressionType.zstd, zstdCodec);
+  await Promise.all([
+    loadCodec(CompressionType.snappy),
+    loadCodec(CompressionType.lz4),
+    loadCodec(CompressionType.zstd),
+  ]);
 }

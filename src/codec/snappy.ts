@@ -19,10 +19,13 @@
  * Kafka and is not accepted.)
  *
  * The raw block codec is hysnappy (WebAssembly, embedded in the package and instantiated synchronously on
- * first use), so this codec needs no set-up.
+ * first use), so this codec needs no set-up. Where compiling WebAssembly at run time is forbidden
+ * (Cloudflare Workers) instantiating it throws, and our own JavaScript block codec (`snappy-js.ts`) takes
+ * over; both write and read the same format.
  */
 import { snappyCompressor, snappyUncompressor } from "hysnappy";
 import type { CompressionCodec } from "./compression.ts";
+import { snappyCompressJs, snappyUncompressJs } from "./snappy-js.ts";
 
 /** snappy-java's magic header bytes. */
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
@@ -45,11 +48,30 @@ let compressRaw: Compress | null = null;
 let uncompressRaw: Uncompress | null = null;
 
 function rawCompressor(): Compress {
-  return compressRaw ??= snappyCompressor();
+  if (compressRaw === null) {
+    try {
+      compressRaw = snappyCompressor();
+    } catch {
+      compressRaw = snappyCompressJs; // WebAssembly cannot be compiled here
+    }
+  }
+  return compressRaw;
 }
 
 function rawUncompressor(): Uncompress {
-  return uncompressRaw ??= snappyUncompressor();
+  if (uncompressRaw === null) {
+    try {
+      uncompressRaw = snappyUncompressor();
+    } catch {
+      uncompressRaw = snappyUncompressJs; // WebAssembly cannot be compiled here
+    }
+  }
+  return uncompressRaw;
+}
+
+/** Whether the raw block codec in use is the JavaScript fallback (after the first use). */
+export function snappyUsesJs(): boolean {
+  return compressRaw === snappyCompressJs || uncompressRaw === snappyUncompressJs;
 }
 
 function hasXerialHeader(data: Uint8Array): boolean {

@@ -1,8 +1,11 @@
 /**
- * zstd compression (Kafka compression type 4), using libzstd compiled to WebAssembly (@bokuweb/zstd-wasm).
+ * zstd compression (Kafka compression type 4), using libzstd compiled to WebAssembly.
  *
- * Instantiating the WebAssembly module is asynchronous (it is read from the package's own files, never
- * fetched from the network), so call `initZstd()` once at start-up; after that the codec is synchronous.
+ * The WebAssembly bytes are embedded in the source (`wasm/zstd-bytes.ts`), so nothing is read from a file
+ * or URL. Instantiating them is asynchronous: `loadCodec(CompressionType.zstd)` does it on first use (the
+ * producer and consumer call it for you), after which the codec is synchronous. Where compiling
+ * WebAssembly at run time is forbidden (Cloudflare Workers), the host imports `wasm/zstd.wasm` as a
+ * precompiled module and hands it over with `useZstdModule()` first.
  *
  * `compress` writes one standard zstd frame (with its content size) at Kafka's default level 3.
  * `decompress` accepts what other clients write too: frames without a content size (Java and librdkafka
@@ -10,14 +13,9 @@
  * frame and block headers first, so it knows an upper bound of the output before libzstd runs and never
  * asks it for more memory than the data can really need.
  */
-import {
-  compressUsingDict,
-  createCCtx,
-  decompress as zstdDecompress,
-  init as zstdInit,
-} from "@bokuweb/zstd-wasm";
 import { concatBytes, readU32LE as readU32 } from "./bytes.ts";
 import type { CompressionCodec } from "./compression.ts";
+import { fromBase64, instantiateZstd, type ZstdWasm } from "./zstd-wasm.ts";
 
 const FRAME_MAGIC = 0xfd2fb528;
 /** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
@@ -30,41 +28,58 @@ const MAX_BLOCK_SIZE = 128 * 1024;
  * holds the input and the output at once; Kafka record batches are far smaller.
  */
 const MAX_SIZE = 512 * 1024 * 1024;
-/** No dictionary: compressing "with" an empty one is plain compression on a context we keep. */
-const NO_DICT = new Uint8Array(0);
 /** Kafka's default zstd level (`compression.zstd.level`). */
 const DEFAULT_LEVEL = 3;
 
-let ready = false;
+let zstd: ZstdWasm | null = null;
 let pending: Promise<void> | null = null;
+let precompiled: WebAssembly.Module | null = null;
 
-/** Loads the zstd WebAssembly module. Safe to call many times; later calls share the first. */
+/**
+ * Makes the zstd codec instantiate libzstd from `module` (compiled ahead of time, e.g. `wasm/zstd.wasm`
+ * imported by a Cloudflare Workers bundle) instead of compiling the embedded bytes. Call it before zstd is
+ * first used; afterwards it has no effect.
+ *
+ * @example
+ * ```ts ignore
+ * import zstdModule from "./src/codec/wasm/zstd.wasm";
+ * useZstdModule(zstdModule);
+ * ```
+ */
+export function useZstdModule(module: WebAssembly.Module): void {
+  if (!(module instanceof WebAssembly.Module)) throw new TypeError("module must be a WebAssembly.Module");
+  precompiled = module;
+}
+
+/** Loads libzstd. Safe to call many times; later calls share the first; a failed load may be retried. */
 export function initZstd(): Promise<void> {
   if (pending === null) {
-    pending = zstdInit().then(
-      () => {
-        ready = true;
-      },
-      (err: unknown) => {
-        pending = null; // allow a later retry
-        throw err;
-      },
-    );
+    pending = (async () => {
+      zstd = await instantiateZstd(precompiled ?? await embeddedBytes());
+    })().catch((err: unknown) => {
+      pending = null; // allow a later retry
+      throw err;
+    });
   }
   return pending;
 }
 
-/** Whether `initZstd()` has completed, i.e. the zstd codec may be used. */
-export function zstdReady(): boolean {
-  return ready;
+async function embeddedBytes(): Promise<Uint8Array> {
+  // Imported only when needed: the module is a third of a megabyte of base64.
+  const { ZSTD_WASM_BASE64 } = await import("./wasm/zstd-bytes.ts");
+  return fromBase64(ZSTD_WASM_BASE64);
 }
 
-function checkReady(): void {
-  if (!ready) {
-    throw new Error(
-      "zstd used before initZstd() completed: await initZstd() (or registerDefaultCodecs()) once",
-    );
+/** Whether libzstd has loaded, i.e. the zstd codec may be used. */
+export function zstdReady(): boolean {
+  return zstd !== null;
+}
+
+function loaded(): ZstdWasm {
+  if (zstd === null) {
+    throw new Error("zstd used before it loaded: await loadCodec(CompressionType.zstd) first");
   }
+  return zstd;
 }
 
 /** One zstd frame found in the input: where it ends and how large its output can be. */
@@ -146,12 +161,9 @@ function scanFrames(data: Uint8Array): Frame[] {
   return frames;
 }
 
-function decompressFrame(data: Uint8Array, frame: Frame): Uint8Array {
+function decompressFrame(z: ZstdWasm, data: Uint8Array, frame: Frame): Uint8Array {
   try {
-    // libzstd sizes its output from the frame's content size when present, otherwise from this bound.
-    return zstdDecompress(data.subarray(frame.start, frame.end), {
-      defaultHeapSize: Math.max(frame.bound, 1),
-    });
+    return z.decompress(data.subarray(frame.start, frame.end), frame.bound);
   } catch (err) {
     throw new Error(
       `corrupt zstd frame at byte ${frame.start}: ${err instanceof Error ? err.message : String(err)}`,
@@ -172,20 +184,20 @@ export function createZstdCodec(level: number = DEFAULT_LEVEL): CompressionCodec
   let cctx: number | undefined;
   return {
     compress(data: Uint8Array): Uint8Array {
-      checkReady();
+      const z = loaded();
       if (data.length > MAX_SIZE) throw new RangeError(`zstd input of ${data.length} bytes is too large`);
-      cctx ??= createCCtx();
-      return compressUsingDict(cctx, data, NO_DICT, level);
+      cctx ??= z.createCCtx();
+      return z.compress(cctx, data, level);
     },
     decompress(data: Uint8Array): Uint8Array {
-      checkReady();
+      const z = loaded();
       if (data.length === 0) throw new Error("zstd data is empty");
       const frames = scanFrames(data);
-      if (frames.length === 1) return decompressFrame(data, frames[0]);
-      return concatBytes(frames.map((f) => decompressFrame(data, f)));
+      if (frames.length === 1) return decompressFrame(z, data, frames[0]);
+      return concatBytes(frames.map((f) => decompressFrame(z, data, f)));
     },
   };
 }
 
-/** The default zstd codec (level 3). Requires a completed `initZstd()`. */
+/** The default zstd codec (level 3). Requires libzstd to have loaded (`loadCodec` or `initZstd()`). */
 export const zstdCodec: CompressionCodec = createZstdCodec();

@@ -5,11 +5,15 @@
  */
 import { Cluster } from "../client/cluster.ts";
 import { isRetriable } from "../client/retry.ts";
-import { initCrc32c } from "../codec/crc32c.ts";
-import { registerDefaultCodecs } from "../codec/defaults.ts";
 import { KafkaError } from "../protocol/errors.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/messages/fetch.ts";
-import { Chunk, newPartitionState, nextOffsetAfter, type PartitionState } from "./fetch-buffer.ts";
+import {
+  Chunk,
+  newPartitionState,
+  nextOffsetAfter,
+  type PartitionState,
+  withCodecsLoaded,
+} from "./fetch-buffer.ts";
 import { ConsumerClosedError, NoOffsetForPartitionError, OffsetOutOfRangeError } from "./errors.ts";
 import { EARLIEST, LATEST, listOffsets } from "./list-offsets.ts";
 import { GroupMembership } from "./group/membership.ts";
@@ -1003,7 +1007,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     const ids = new Map<string, string>();
     for (const t of request.topics) ids.set(t.topicId!, t.topic!);
     this.#m.fetches++;
-    this.#startup().then(() => this.#cluster.send(leader, Fetch, request)).then(
+    this.#cluster.send(leader, Fetch, request).then(withCodecsLoaded).then(
       (res) => {
         this.#settleFetch(leader, limit, list);
         const ms = performance.now() - now;
@@ -1100,12 +1104,6 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   #fail(e: Error): void {
     this.#error ??= e;
     this.#wake();
-  }
-
-  #startupPromise: Promise<void> | undefined;
-  /** CRC32C and the bundled codecs, loaded once before the first fetch is decoded. */
-  #startup(): Promise<void> {
-    return this.#startupPromise ??= Promise.all([initCrc32c(), registerDefaultCodecs()]).then(() => {});
   }
 
   // ---- Internals: starting positions ----

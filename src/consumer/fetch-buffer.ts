@@ -3,7 +3,14 @@
  * over. Batches are decoded one at a time as records are taken, so a large answer costs memory for its
  * raw bytes only; records are views into those bytes.
  */
-import { decodeRecordBatches, type KafkaRecord, TimestampType } from "../protocol/record-batch.ts";
+import { allCodecsLoaded, loadMissingCodecs } from "../codec/compression.ts";
+import type { FetchResponse } from "../protocol/messages/fetch.ts";
+import {
+  compressionTypesIn,
+  decodeRecordBatches,
+  type KafkaRecord,
+  TimestampType,
+} from "../protocol/record-batch.ts";
 import type { FetchAbortedTransaction } from "../protocol/messages/fetch.ts";
 import type { TopicPartition } from "./group/types.ts";
 
@@ -79,6 +86,20 @@ export function nextOffsetAfter(data: Uint8Array): bigint {
     pos = end;
   }
   return next;
+}
+
+/**
+ * `res` once the codecs its batches need are loaded (at once when none is missing). A codec that fails to
+ * load is reported when its batch is decoded, as that batch's error, like any other undecodable batch.
+ */
+export function withCodecsLoaded(res: FetchResponse): FetchResponse | Promise<FetchResponse> {
+  if (allCodecsLoaded()) return res;
+  let types = 0;
+  for (const t of res.responses) {
+    for (const p of t.partitions) if (p.records) types |= compressionTypesIn(p.records);
+  }
+  const loading = loadMissingCodecs(types);
+  return loading === null ? res : loading.then(() => res, () => res);
 }
 
 /**

@@ -4,8 +4,7 @@
  */
 import { Cluster, type TopicInfo } from "../client/cluster.ts";
 import { backoffMs, isRetriable, withRetry } from "../client/retry.ts";
-import { compressionTypeFromName, getCodec } from "../codec/compression.ts";
-import { initCrc32c } from "../codec/crc32c.ts";
+import { compressionTypeFromName, loadCodec } from "../codec/compression.ts";
 import { KafkaError } from "../protocol/errors.ts";
 import { encodeRecordBatch, type RecordHeader, type RecordInput } from "../protocol/record-batch.ts";
 import { InitProducerId } from "../protocol/messages/init-producer-id.ts";
@@ -158,8 +157,6 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     const p = options.partitioner;
     if (typeof p === "function") this.#partitionerFn = p;
     else this.#partitioner = p ?? new DefaultPartitioner();
-    // Fails now, not at the first batch, when the codec is not available.
-    getCodec(this.#o.compression);
     this.#cluster = new Cluster({
       ...options,
       clientId: options.clientId ?? "kafka-ts-producer",
@@ -436,12 +433,12 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     else this.#wakeAt(batch.createdAt + this.#o.lingerMs);
   }
 
-  /** CRC32C's WASM and the producer id, once. */
+  /** The compression codec (loaded on first use) and the producer id, once. */
   #start(): Promise<void> {
     if (this.#started) return Promise.resolve();
     this.#starting ??= (async () => {
       try {
-        await initCrc32c();
+        await loadCodec(this.#o.compression);
         if (this.#o.idempotent) await this.#initProducerId();
         this.#started = true;
       } finally {

@@ -261,7 +261,8 @@ function badBytes(field: string): never {
 /**
  * Encodes records into one RecordBatch v2. Offsets are 0..n-1 relative to `baseOffset`; the base timestamp
  * is the first record's, the max timestamp the largest. Throws `RangeError`/`TypeError` naming the field
- * for bad input, `UnsupportedCompressionError` for a compression without a codec.
+ * for bad input, `UnsupportedCompressionError` for a compression without a codec (snappy, lz4 and zstd
+ * load on first use: `await loadCodec(type)` before encoding with one directly).
  */
 export function encodeRecordBatch(input: EncodeRecordBatchInput): Uint8Array {
   const records = input.records;
@@ -427,7 +428,8 @@ function writeHeader(
  * Decodes the record batches of one partition's fetched `records` bytes, back to back. A trailing partial
  * batch (the broker cuts the last one at the fetch size limit) is ignored. A batch with a bad CRC,
  * inconsistent lengths, a magic other than 2, or undecodable compressed data throws `CorruptRecordError`;
- * a compression without a registered codec throws `UnsupportedCompressionError`.
+ * a compression without a registered codec throws `UnsupportedCompressionError` (`compressionTypesIn` tells
+ * which codecs to `loadCodec` first).
  */
 export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
   const batches: RecordBatch[] = [];
@@ -454,6 +456,32 @@ export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
     pos = end;
   }
   return batches;
+}
+
+/**
+ * The compression types of the complete batches in `data` (fetched `records` bytes), as a bit set with bit
+ * `1 << type` per type; reads only batch headers, so codecs can be loaded before the batches are decoded.
+ *
+ * @example
+ * ```ts
+ * import { compressionTypesIn, decodeRecordBatches, loadCodec } from "@kafka-ts/client";
+ * const records = new Uint8Array(0); // a partition's `records` from a Fetch answer
+ * const types = compressionTypesIn(records);
+ * for (let t = 1; t <= 4; t++) if (types & (1 << t)) await loadCodec(t);
+ * const batches = decodeRecordBatches(records);
+ * ```
+ */
+export function compressionTypesIn(data: Uint8Array): number {
+  let types = 0;
+  let pos = 0;
+  while (data.length - pos >= RECORD_BATCH_OVERHEAD) {
+    const end = pos + LOG_OVERHEAD +
+      ((data[pos + 8] << 24) | (data[pos + 9] << 16) | (data[pos + 10] << 8) | data[pos + 11]);
+    if (end > data.length || end < pos + RECORD_BATCH_OVERHEAD) break;
+    types |= 1 << (data[pos + 22] & ATTR_COMPRESSION_MASK); // low byte of the big-endian attributes
+    pos = end;
+  }
+  return types;
 }
 
 /** A position in a byte range; reads past `end` throw. */

@@ -1,6 +1,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { crc32c, crc32cReady, initCrc32c } from "../../src/codec/crc32c.ts";
+import { crc32c, crc32cReady, crc32cWasm, initCrc32c } from "../../src/codec/crc32c.ts";
+import { crc32cJs } from "../../src/codec/crc32c-js.ts";
 
 describe("crc32c", () => {
   before(async () => {
@@ -54,6 +55,49 @@ describe("crc32c", () => {
     assert.equal(crc32cReady(), true);
   });
 });
+
+describe("crc32c in JavaScript", () => {
+  before(async () => {
+    await initCrc32c();
+  });
+
+  it("matches the standard check value and the iSCSI vectors", () => {
+    assert.equal(crc32cJs(new TextEncoder().encode("123456789")), 0xe3069283);
+    assert.equal(crc32cJs(new Uint8Array(32)), 0x8a9136aa);
+    assert.equal(crc32cJs(new Uint8Array(32).fill(0xff)), 0x62a8ab43);
+    assert.equal(crc32cJs(new Uint8Array(0)), 0);
+  });
+
+  it("agrees with the WebAssembly version and the bitwise reference on random input", () => {
+    // Every length up to 200 covers each tail length of the 16-byte steps; then a few large ones, at odd
+    // offsets into a larger buffer.
+    const pool = randomBytes((1 << 20) + 64, 12345);
+    const lengths: number[] = [];
+    for (let n = 0; n <= 200; n++) lengths.push(n);
+    lengths.push(1023, 1024, 8191, 8192, 16384 + 5, 65536 + 3, 1 << 20);
+    for (const n of lengths) {
+      const at = (n * 7) % 61;
+      const data = pool.subarray(at, at + n);
+      const js = crc32cJs(data);
+      assert.equal(js, crc32cWasm(data), `length ${n}`);
+      assert.equal(crc32c(data), js, `length ${n}`);
+      if (n <= 200 || n === 8192) assert.equal(js, referenceCrc32c(data), `length ${n}`);
+    }
+  });
+});
+
+/** Deterministic pseudo-random bytes (xorshift32). */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 0;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
 
 /** Bitwise CRC32C, for cross-checking. */
 function referenceCrc32c(data: Uint8Array): number {
