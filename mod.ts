@@ -92,6 +92,7 @@ export {
   type SaslPasswordOptions,
 } from "./src/client/sasl/mechanism.ts";
 export { registerDefaultCodecs } from "./src/codec/defaults.ts";
+export { UnknownOptionError } from "./src/client/options.ts";
 
 export { DeliveryTimeoutError, Producer, ProducerClosedError } from "./src/producer/producer.ts";
 export type {
