@@ -1,4 +1,4 @@
-/** The consumer's options: each one's check and Kafka names. */
+/** The consumer's options: each one's check and Kafka names, and the properties a consumer reads. */
 import {
   bool,
   checkOptions,
@@ -13,6 +13,7 @@ import {
   type OptionTable,
   string,
 } from "../client/options.ts";
+import { type Properties, propertiesToOptions } from "../client/properties.ts";
 import type { ConsumerOptions } from "./types.ts";
 // Read only when a message is built (see src/producer/options.ts).
 import { PRODUCER } from "../producer/options.ts";
@@ -111,4 +112,26 @@ export const CONSUMER: ClientOptions = { client: "Consumer", table: CONSUMER_OPT
 /** Checks a consumer's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkConsumerOptions(options: unknown): void {
   checkOptions(options, CONSUMER, [PRODUCER, ADMIN]);
+}
+
+/**
+ * Consumer options from Java / librdkafka style properties, for a config file brought over: values are
+ * read from their text (`"500"` is 500, `"false"` is false, `bootstrap.servers` and
+ * `partition.assignment.strategy` comma lists, Java's assignor class names as ours), `security.protocol`,
+ * `ssl.*.pem` and `sasl.*` become `tls` and `sasl`. A key that does not map cleanly throws, naming it and
+ * the key meant where it is close. Give functions (deserializers, `onCommit`, a rebalance listener) in
+ * code: `{ ...consumerOptionsFromProperties(props), onCommit }`.
+ *
+ * @example
+ * ```ts
+ * const consumer = new Consumer(consumerOptionsFromProperties({
+ *   "bootstrap.servers": "broker1:9092",
+ *   "group.id": "billing",
+ *   "auto.offset.reset": "earliest",
+ *   "enable.auto.commit": "false",
+ * }));
+ * ```
+ */
+export function consumerOptionsFromProperties(properties: Properties): ConsumerOptions {
+  return propertiesToOptions(properties, CONSUMER, [PRODUCER, ADMIN]) as unknown as ConsumerOptions;
 }

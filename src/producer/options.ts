@@ -1,4 +1,4 @@
-/** The producer's options: each one's check and Kafka names. */
+/** The producer's options: each one's check and Kafka names, and the properties a producer reads. */
 import {
   bool,
   checkOptions,
@@ -11,6 +11,7 @@ import {
   type OptionSpec,
   type OptionTable,
 } from "../client/options.ts";
+import { type Properties, propertiesToOptions } from "../client/properties.ts";
 import { CompressionType } from "../codec/compression.ts";
 import type { ProducerOptions } from "./types.ts";
 // The other clients' tables name their options in messages ("groupId is a Consumer option"); they are read
@@ -61,4 +62,25 @@ export const PRODUCER: ClientOptions = { client: "Producer", table: PRODUCER_OPT
 /** Checks a producer's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkProducerOptions(options: unknown): void {
   checkOptions(options, PRODUCER, [CONSUMER, ADMIN]);
+}
+
+/**
+ * Producer options from Java / librdkafka style properties, for a config file brought over: values are
+ * read from their text (`"5"` is 5, `"true"` is true, `acks` `"all"` or `"-1"`, `bootstrap.servers` a comma
+ * list), `security.protocol`, `ssl.*.pem` and `sasl.*` become `tls` and `sasl`. A key that does not map
+ * cleanly throws, naming it and the key meant where it is close. Give functions (serializers,
+ * `onDelivery`, a partitioner) in code: `{ ...producerOptionsFromProperties(props), onDelivery }`.
+ *
+ * @example
+ * ```ts
+ * const producer = new Producer(producerOptionsFromProperties({
+ *   "bootstrap.servers": "broker1:9092,broker2:9092",
+ *   "acks": "all",
+ *   "linger.ms": "10",
+ *   "compression.type": "lz4",
+ * }));
+ * ```
+ */
+export function producerOptionsFromProperties(properties: Properties): ProducerOptions {
+  return propertiesToOptions(properties, PRODUCER, [CONSUMER, ADMIN]) as unknown as ProducerOptions;
 }
