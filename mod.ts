@@ -94,6 +94,8 @@ export {
   type SaslPasswordOptions,
 } from "./src/client/sasl/mechanism.ts";
 export { registerDefaultCodecs } from "./src/codec/defaults.ts";
+export { UnknownOptionError } from "./src/client/options.ts";
+export type { Properties } from "./src/client/properties.ts";
 
 export { DeliveryTimeoutError, Producer, ProducerClosedError } from "./src/producer/producer.ts";
 export type {
@@ -113,8 +115,10 @@ export {
   RoundRobinPartitioner,
 } from "./src/producer/partitioner.ts";
 export { BufferExhaustedError } from "./src/producer/accumulator.ts";
+export { producerOptionsFromProperties } from "./src/producer/options.ts";
 
 export { Consumer } from "./src/consumer/consumer.ts";
+export { consumerOptionsFromProperties } from "./src/consumer/options.ts";
 export type {
   CommitCallback,
   CommitOptions,
@@ -146,6 +150,7 @@ export {
 } from "./src/consumer/group/index.ts";
 
 export { Admin } from "./src/admin/admin.ts";
+export { adminOptionsFromProperties } from "./src/admin/options.ts";
 export { AdminBatchError, type Outcome } from "./src/admin/batch.ts";
 export { inferBrokerVersion, VERSION_RULES, type VersionRule } from "./src/admin/versions.ts";
 export {

@@ -44,6 +44,7 @@ import type {
   TopicListing,
   TopicPartition,
 } from "./types.ts";
+import { checkAdminOptions } from "./options.ts";
 
 /**
  * Administers a Kafka cluster.
@@ -71,7 +72,7 @@ export class Admin {
 
   /** Creates the client; it connects on first use. Bad options throw here, naming the option. */
   constructor(options: AdminOptions) {
-    v.object(options, "options");
+    checkAdminOptions(options);
     const operationTimeoutMs = options.operationTimeoutMs === undefined
       ? 30_000
       : v.int(options.operationTimeoutMs, "operationTimeoutMs", 0);

@@ -37,6 +37,7 @@ import type {
   Deserializer,
   StreamOptions,
 } from "./types.ts";
+import { checkConsumerOptions } from "./options.ts";
 
 /** Errors after which a partition's leader may have moved: refresh metadata, back off, fetch again. */
 const STALE_METADATA = new Set([3, 5, 6, 13, 74, 75, 100]);
@@ -179,7 +180,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** Creates a consumer; it connects on first use. Bad options throw here, naming the option. */
   constructor(options: ConsumerOptions<K, V>) {
-    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    checkConsumerOptions(options);
     const o = options as unknown as Record<string, unknown>;
     const reset = options.autoOffsetReset ?? "latest";
     if (reset !== "earliest" && reset !== "latest" && reset !== "none") {

@@ -19,6 +19,7 @@ import type {
   ProducerRecord,
   RecordMetadata,
 } from "./types.ts";
+import { checkProducerOptions } from "./options.ts";
 
 /** A record gave up: its delivery timeout passed before the broker acknowledged it. */
 export class DeliveryTimeoutError extends Error {
@@ -123,6 +124,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
 
   /** Creates a producer; it connects on first use. Bad options throw here, naming the option. */
   constructor(options: ProducerOptions<K, V>) {
+    checkProducerOptions(options);
     const o = options as unknown as Record<string, unknown>;
     const acks = options.acks ?? "all";
     if (acks !== 0 && acks !== 1 && acks !== -1 && acks !== "all") {

@@ -1,0 +1,41 @@
+/** The admin client's options: the shared connection options and its own timeout. */
+import {
+  checkOptions,
+  type ClientOptions,
+  CLUSTER_OPTIONS,
+  int,
+  type OptionTable,
+} from "../client/options.ts";
+import { type Properties, propertiesToOptions } from "../client/properties.ts";
+import type { AdminOptions } from "./types.ts";
+// Read only when a message is built (see src/producer/options.ts).
+import { PRODUCER } from "../producer/options.ts";
+import { CONSUMER } from "../consumer/options.ts";
+
+/** Every admin option with its check. */
+export const ADMIN_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  operationTimeoutMs: int(0),
+} satisfies OptionTable<AdminOptions>;
+
+/** The admin client's table, named for messages. */
+export const ADMIN: ClientOptions = { client: "Admin", table: ADMIN_OPTIONS };
+
+/** Checks an admin client's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
+export function checkAdminOptions(options: unknown): void {
+  checkOptions(options, ADMIN, [PRODUCER, CONSUMER]);
+}
+
+/**
+ * Admin options from Java / librdkafka style properties (`bootstrap.servers`, `client.id`,
+ * `request.timeout.ms`, `security.protocol`, `ssl.*.pem`, `sasl.*`, ...), read as the producer's are. A key
+ * that does not map cleanly throws, naming it.
+ *
+ * @example
+ * ```ts
+ * const admin = new Admin(adminOptionsFromProperties({ "bootstrap.servers": "broker1:9092" }));
+ * ```
+ */
+export function adminOptionsFromProperties(properties: Properties): AdminOptions {
+  return propertiesToOptions(properties, ADMIN, [PRODUCER, CONSUMER]) as unknown as AdminOptions;
+}
