@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the whole suite (unit and integration tests) on Node, Deno and Bun against a real Kafka broker.
+// Runs the whole suite (unit, integration and example tests) on Node, Deno and Bun against a real Kafka
+// broker.
 //
 // When KAFKA_BOOTSTRAP is unset it starts the project's local broker (scripts/kafka) and stops it at the
 // end. tests/cluster runs against a 3-node cluster (KAFKA_CLUSTER_BOOTSTRAP) and tests/security against
@@ -9,6 +10,7 @@
 // KAFKA_REAUTH_BOOTSTRAP, KAFKA_ACL_BOOTSTRAP and KAFKA_SECURITY_DIR). tests/acl runs in that phase too.
 // Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,7 +39,7 @@ const all = files.length > 0
   ? files
   : unitOnly
   ? ["tests/unit"]
-  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security", "tests/acl"];
+  : ["tests/unit", "tests/integration", "tests/examples", "tests/cluster", "tests/security", "tests/acl"];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");
@@ -58,6 +60,21 @@ const phases = [
     targets: all.filter(isSecurity),
   },
 ].filter((p) => p.targets.length > 0);
+// Files that start each example on the runtime it is written for, whichever runtime runs the file: only the
+// first runtime of the run runs them, so each such example runs once.
+const once = ["tests/examples/runtime-specific.test.ts"];
+/** The targets without the run-once files (a folder holding one becomes the list of its other tests). */
+function withoutOnce(targets) {
+  return targets.flatMap((t) => {
+    const dir = t.replace(/\/+$/, "");
+    if (once.includes(dir)) return [];
+    if (!once.some((f) => f.startsWith(`${dir}/`))) return [t];
+    return readdirSync(join(root, dir), { recursive: true })
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => `${dir}/${f}`)
+      .filter((f) => !once.includes(f));
+  });
+}
 const kafka = join(root, "scripts", "kafka");
 // The environment of the broker this runner started (its KAFKA_RUN_DIR), or undefined.
 let startedBroker;
@@ -172,8 +189,9 @@ async function main() {
         }
         console.log(`broker: ${process.env[phase.env]}`);
       }
-      const targets = phase.targets;
-      for (const runtime of runtimes) {
+      for (const [i, runtime] of runtimes.entries()) {
+        const targets = i === 0 ? phase.targets : withoutOnce(phase.targets);
+        if (targets.length === 0) continue;
         console.log(`\n=== ${runtime}: ${targets.join(" ")} ===`);
         const cmd = runtime === "node"
           ? ["node", [
