@@ -130,7 +130,10 @@ describe("Server-Sent Events examples", () => {
           Array.from({ length: 10 }, (_, i) => ({ topic, key: `k${i}`, value: `value ${i}` })),
         );
         const [, url] = await server.waitFor(/^listening on (http:\/\/\S+) /);
-        const response = await fetch(url, { signal: request.signal });
+        // The time-out fails a server that never sends the events, instead of waiting forever.
+        const response = await fetch(url, {
+          signal: AbortSignal.any([request.signal, AbortSignal.timeout(30_000)]),
+        });
         assert.equal(response.status, 200);
         assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
         const events = await readEvents(response.body!, written.length);
@@ -150,11 +153,11 @@ describe("Server-Sent Events examples", () => {
         assert.equal(before.members.length, 1, "the client's consumer is not in its group");
 
         request.abort(); // the client goes away
-        await server.waitFor(/^client gone: consumer of group \S+ closed$/);
         await eventually(async () => {
           const [after] = await admin.describeGroups([group!]);
           assert.equal(after.members.length, 0, `group ${group} still has members after the client left`);
         });
+        await server.waitFor(/^client gone: consumer of group \S+ closed$/);
 
         server.child.kill("SIGTERM");
         const exit = await server.exited;
