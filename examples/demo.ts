@@ -1,7 +1,8 @@
 // Writes 100,000 records of 1 KiB to a new 3-partition topic and reads them back, all through Web Streams:
 // a ReadableStream of records piped into `producer.writable()`, then `consumer.stream()` piped into a
 // WritableStream that checks every record. Prints throughput both ways and exits non-zero on any mismatch.
-// Run it with `npm run demo` (starts a local broker), or set KAFKA_BOOTSTRAP to use your own.
+// Run it with `npm run demo` (starts a local broker), or set KAFKA_BOOTSTRAP to use your own; DEMO_RECORDS
+// sets another number of records.
 import {
   Admin,
   Consumer,
@@ -13,7 +14,8 @@ import {
 
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 const bootstrap = env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
-const TOTAL = 100_000;
+const TOTAL = Number(env.DEMO_RECORDS ?? 100_000);
+if (!Number.isInteger(TOTAL) || TOTAL < 1) throw new RangeError("DEMO_RECORDS must be a whole number > 0");
 const VALUE_BYTES = 1024;
 const PARTITIONS = 3;
 /** Reading gives up when no record arrives for this long, instead of waiting forever. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the whole suite (unit and integration tests) on Node, Deno and Bun against a real Kafka broker.
+// Runs the whole suite (unit, integration and example tests) on Node, Deno and Bun against a real Kafka
+// broker.
 //
 // When KAFKA_BOOTSTRAP is unset it starts the project's local broker (scripts/kafka) and stops it at the
 // end. tests/cluster runs against a 3-node cluster (KAFKA_CLUSTER_BOOTSTRAP) and tests/security against
@@ -7,10 +8,9 @@
 // KAFKA_SECURITY_PORT / KAFKA_SECURITY_CONTROLLER_PORT; run folder KAFKA_RUN_DIR + "-security"; or your own
 // broker through KAFKA_SASL_PLAINTEXT_BOOTSTRAP, KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
 // KAFKA_REAUTH_BOOTSTRAP, KAFKA_ACL_BOOTSTRAP and KAFKA_SECURITY_DIR). tests/acl runs in that phase too.
-// tests/package packs the npm tarball, installs it into a scratch project and uses it from each runtime;
-// it runs once, from Node.
 // Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,14 +39,20 @@ const all = files.length > 0
   ? files
   : unitOnly
   ? ["tests/unit"]
-  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security", "tests/acl", "tests/package"];
+  : [
+    "tests/unit",
+    "tests/integration",
+    "tests/examples",
+    "tests/package",
+    "tests/cluster",
+    "tests/security",
+    "tests/acl",
+  ];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");
 // The secured broker also has an ACL authorizer, which tests/acl needs.
 const isSecurity = (t) => t.includes("tests/security") || t.includes("tests/acl");
-// These test what ships and drive the other runtimes themselves, so Node runs them once.
-const runsOnce = (t) => t.includes("tests/package");
 // The secured broker gets its own ports and run folder, so it never collides with a plain one.
 const securityRunDir = `${process.env.KAFKA_RUN_DIR ?? join(root, ".kafka", "run")}-security`;
 const securityPort = process.env.KAFKA_SECURITY_PORT ?? "9292";
@@ -62,6 +68,22 @@ const phases = [
     targets: all.filter(isSecurity),
   },
 ].filter((p) => p.targets.length > 0);
+// Files that start each runtime themselves, whichever runtime runs the file: only the first runtime of the
+// run runs them. runtime-specific.test.ts starts each example on the runtime it is written for;
+// tests/package packs the npm tarball, installs it into a scratch project and uses it from each runtime.
+const once = ["tests/examples/runtime-specific.test.ts", "tests/package"];
+/** The targets without the run-once files (a folder holding one becomes the list of its other tests). */
+function withoutOnce(targets) {
+  return targets.flatMap((t) => {
+    const dir = t.replace(/\/+$/, "");
+    if (once.some((o) => dir === o || dir.startsWith(`${o}/`))) return [];
+    if (!once.some((f) => f.startsWith(`${dir}/`))) return [t];
+    return readdirSync(join(root, dir), { recursive: true })
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => `${dir}/${f}`)
+      .filter((f) => !once.includes(f));
+  });
+}
 const kafka = join(root, "scripts", "kafka");
 // The environment of the broker this runner started (its KAFKA_RUN_DIR), or undefined.
 let startedBroker;
@@ -176,13 +198,9 @@ async function main() {
         }
         console.log(`broker: ${process.env[phase.env]}`);
       }
-      const perRuntime = phase.targets.filter((t) => !runsOnce(t));
-      const once = phase.targets.filter(runsOnce);
-      const runs = [
-        ...(perRuntime.length > 0 ? runtimes.map((runtime) => [runtime, perRuntime]) : []),
-        ...(once.length > 0 ? [["node", once]] : []),
-      ];
-      for (const [runtime, targets] of runs) {
+      for (const [i, runtime] of runtimes.entries()) {
+        const targets = i === 0 ? phase.targets : withoutOnce(phase.targets);
+        if (targets.length === 0) continue;
         console.log(`\n=== ${runtime}: ${targets.join(" ")} ===`);
         const cmd = runtime === "node"
           ? ["node", [
