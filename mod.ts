@@ -93,7 +93,8 @@ export {
 } from "./src/client/sasl/mechanism.ts";
 export { registerDefaultCodecs } from "./src/codec/defaults.ts";
 
-export { DeliveryTimeoutError, Producer, ProducerClosedError } from "./src/producer/producer.ts";
+export { Producer } from "./src/producer/producer.ts";
+export { BufferExhaustedError, DeliveryTimeoutError, ProducerClosedError } from "./src/producer/errors.ts";
 export type {
   DeliveryCallback,
   HeaderValue,
@@ -110,7 +111,6 @@ export {
   type PartitionerFn,
   RoundRobinPartitioner,
 } from "./src/producer/partitioner.ts";
-export { BufferExhaustedError } from "./src/producer/accumulator.ts";
 
 export { Consumer } from "./src/consumer/consumer.ts";
 export type {
