@@ -97,7 +97,8 @@ export { registerDefaultCodecs } from "./src/codec/defaults.ts";
 export { UnknownOptionError } from "./src/client/options.ts";
 export type { Properties } from "./src/client/properties.ts";
 
-export { DeliveryTimeoutError, Producer, ProducerClosedError } from "./src/producer/producer.ts";
+export { Producer } from "./src/producer/producer.ts";
+export { BufferExhaustedError, DeliveryTimeoutError, ProducerClosedError } from "./src/producer/errors.ts";
 export type {
   DeliveryCallback,
   HeaderValue,
@@ -114,7 +115,6 @@ export {
   type PartitionerFn,
   RoundRobinPartitioner,
 } from "./src/producer/partitioner.ts";
-export { BufferExhaustedError } from "./src/producer/accumulator.ts";
 export { producerOptionsFromProperties } from "./src/producer/options.ts";
 
 export { Consumer } from "./src/consumer/consumer.ts";

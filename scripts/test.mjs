@@ -35,19 +35,15 @@ for (const r of runtimes) {
   }
 }
 
-const all = files.length > 0
-  ? files
-  : unitOnly
-  ? ["tests/unit"]
-  : [
-    "tests/unit",
-    "tests/integration",
-    "tests/examples",
-    "tests/package",
-    "tests/cluster",
-    "tests/security",
-    "tests/acl",
-  ];
+const all = files.length > 0 ? files : unitOnly ? ["tests/unit"] : [
+  "tests/unit",
+  "tests/integration",
+  "tests/examples",
+  "tests/package",
+  "tests/cluster",
+  "tests/security",
+  "tests/acl",
+];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");

@@ -1,5 +1,6 @@
 /** Per-partition batches of records waiting to be sent, and the memory they may take. */
 import type { RecordInput } from "../protocol/record-batch.ts";
+import { BufferExhaustedError } from "./errors.ts";
 import type { RecordMetadata } from "./types.ts";
 
 /** Whoever waits on a record: a `send` promise, a `sendBatch` group, or a stream. */
@@ -58,14 +59,6 @@ export class PartitionState {
     this.topic = topic;
     this.partition = partition;
   }
-}
-
-/** Thrown by `send` when the buffer stays full for longer than `maxBlockMs`. */
-export class BufferExhaustedError extends Error {
-  /** The error's name. */
-  override name = "BufferExhaustedError";
-  /** Waiting longer, or sending less, may help. */
-  readonly retriable = true;
 }
 
 interface Waiter {

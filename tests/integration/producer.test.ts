@@ -149,6 +149,11 @@ describe("producer against a real broker", () => {
     const m = await good;
     await producer.close();
     assert.equal(m.offset, 0n);
+    // A record refused after waiting for metadata gives its buffer bytes back once, not twice.
+    const fresh = new Producer({ bootstrapServers: bootstrap() });
+    await assert.rejects(fresh.send({ topic: t, partition: 9, value: "x" }), /partition 9 does not exist/);
+    assert.equal(fresh.metrics().bufferBytesInUse, 0);
+    await fresh.close();
     const back = [...await readPartition(cluster, t, m.partition, 1)];
     assert.equal(back.length, 1, "only the good record was written");
     assert.throws(
