@@ -14,7 +14,7 @@ import { bootstrap } from "../helpers/broker.ts";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const bin = join(root, "node_modules", ".bin");
-const CODECS = ["none", "gzip"];
+const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"];
 
 let scratch = "";
 let tarball = "";
@@ -106,7 +106,7 @@ describe("the packed npm package", () => {
     ["bun", ["roundtrip.mjs"]],
   ];
   for (const [runtime, args] of runtimes) {
-    test(`${runtime}: imports the package by name and round-trips records with each codec`, () => {
+    test(`${runtime}: imports the package by name and round-trips records with every codec`, () => {
       const project = join(scratch, "project");
       if (runtime === "node") {
         // The Node the suite brings; no loader, no type stripping involved.
