@@ -45,11 +45,15 @@ export {
 export { ClientClosedError, RequestTimeoutError, UnsupportedVersionError } from "./src/client/errors.ts";
 export type { RetryOptions } from "./src/client/retry.ts";
 export {
+  ERR,
   errorByCode,
   KafkaError,
   type KafkaErrorContext,
   type KafkaErrorInfo,
+  type KafkaErrorName,
+  needsMetadataRefresh,
 } from "./src/protocol/errors.ts";
+export { KafkaClientError } from "./src/errors.ts";
 export { MalformedResponseError, Reader } from "./src/protocol/reader.ts";
 export { type RawTaggedField, Writer } from "./src/protocol/writer.ts";
 export {

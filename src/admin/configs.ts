@@ -1,5 +1,5 @@
 /** Reading and changing topic and broker configuration (DescribeConfigs, IncrementalAlterConfigs). */
-import { KafkaError } from "../protocol/errors.ts";
+import { ERR, KafkaError } from "../protocol/errors.ts";
 import {
   DescribeConfigs,
   type DescribeConfigsResourceResult,
@@ -53,7 +53,6 @@ const TYPES: readonly ConfigType[] = [
   "PASSWORD",
 ];
 const OPS: readonly AlterConfigOpType[] = ["SET", "DELETE", "APPEND", "SUBTRACT"];
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 /** The key of a resource in outcomes: `TYPE:name`, e.g. `TOPIC:events` or `BROKER:1`. */
 export function resourceKey(r: ConfigResource): string {
@@ -105,7 +104,7 @@ function entry(c: DescribeConfigsResourceResult): ConfigEntry {
 }
 
 const unknownTopicIsFinal = (e: Error): boolean =>
-  e instanceof KafkaError && e.code === UNKNOWN_TOPIC_OR_PARTITION;
+  e instanceof KafkaError && e.code === ERR.UNKNOWN_TOPIC_OR_PARTITION;
 
 function resourceError(api: string, r: ConfigResource, code: number, message: string | null): KafkaError {
   const where = r.type === "TOPIC" ? { topic: r.name } : { groupId: r.type === "GROUP" ? r.name : undefined };

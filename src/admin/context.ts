@@ -4,12 +4,12 @@
  */
 import type { Cluster } from "../client/cluster.ts";
 import type { RetryOptions } from "../client/retry.ts";
-import { KafkaError } from "../protocol/errors.ts";
+import { ERR, KafkaError } from "../protocol/errors.ts";
 import { FindCoordinator } from "../protocol/messages/find-coordinator.ts";
 import { withRetry } from "../client/retry.ts";
 
 /** Error codes after which a group's coordinator must be looked up again. */
-const COORDINATOR_MOVED = new Set([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ERR.COORDINATOR_NOT_AVAILABLE, ERR.NOT_COORDINATOR]);
 
 /** Everything an admin call needs. */
 export class AdminContext {

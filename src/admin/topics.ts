@@ -1,7 +1,7 @@
 /** Topic administration: create, delete, list, describe, add partitions; and the cluster's brokers. */
 import type { BrokerInfo } from "../client/cluster.ts";
 import { UnsupportedVersionError } from "../client/errors.ts";
-import { KafkaError } from "../protocol/errors.ts";
+import { ERR, KafkaError } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/writer.ts";
 import { CreatePartitions } from "../protocol/messages/create-partitions.ts";
 import { CreateTopics } from "../protocol/messages/create-topics.ts";
@@ -23,11 +23,9 @@ import type {
 } from "./types.ts";
 import * as v from "./validate.ts";
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-
 /** An unknown topic is a final answer for calls that ask about existing topics, as in the Java client. */
 const unknownTopicIsFinal = (e: Error): boolean =>
-  e instanceof KafkaError && e.code === UNKNOWN_TOPIC_OR_PARTITION;
+  e instanceof KafkaError && e.code === ERR.UNKNOWN_TOPIC_OR_PARTITION;
 
 interface CheckedTopic {
   name: string;
@@ -188,7 +186,7 @@ function describe(t: MetadataResponseTopic): TopicDescription {
   };
 }
 
-/** Metadata for the named topics; unknown topics fail (per topic) with UNKNOWN_TOPIC_OR_PARTITION. */
+/** Metadata for the named topics; unknown topics fail (per topic) with ERR.UNKNOWN_TOPIC_OR_PARTITION. */
 export async function describeTopics(
   ctx: AdminContext,
   names: readonly string[],

@@ -7,7 +7,7 @@ import { MalformedResponseError, Reader } from "../protocol/reader.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
 import { ConnectionError, type Socket, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
 import { RequestTimeoutError, UnsupportedVersionError } from "./errors.ts";
-import { KafkaError } from "../protocol/errors.ts";
+import { ERR, KafkaError } from "../protocol/errors.ts";
 import type { SaslOptions } from "./sasl/mechanism.ts";
 import { authenticate, type SaslSend } from "./sasl/authenticate.ts";
 
@@ -82,8 +82,6 @@ interface Pending {
   reject: (e: unknown) => void;
   timer: ReturnType<typeof setTimeout>;
 }
-
-const UNSUPPORTED_VERSION = 35;
 
 /**
  * One socket to one broker, with pipelined requests matched to answers by correlation id.
@@ -266,7 +264,7 @@ export class Connection {
     let version = ApiVersions.maxVersion;
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await this.send(ApiVersions, request, { version, timeoutMs });
-      if (res.errorCode === UNSUPPORTED_VERSION) {
+      if (res.errorCode === ERR.UNSUPPORTED_VERSION) {
         // The broker answers in v0 and lists the ApiVersions range it does speak.
         const own = res.apiKeys.find((k) => k.apiKey === ApiVersions.key);
         const next = own ? Math.min(own.maxVersion, ApiVersions.maxVersion) : -1;

@@ -1,19 +1,21 @@
 /** Errors raised by connections and the cluster layer (the broker's own codes live in protocol/errors.ts). */
 
+import { KafkaClientError } from "../errors.ts";
+
 /** A request got no answer within its timeout. The connection it was on is closed, as the Java client does. */
-export class RequestTimeoutError extends Error {
+export class RequestTimeoutError extends KafkaClientError {
   /** Always `"RequestTimeoutError"`. */
   override name = "RequestTimeoutError";
   /** A new connection may succeed. */
-  readonly retriable = true;
+  override readonly retriable = true;
 }
 
 /** The broker does not speak any version of an API that this client speaks. */
-export class UnsupportedVersionError extends Error {
+export class UnsupportedVersionError extends KafkaClientError {
   /** Always `"UnsupportedVersionError"`. */
   override name = "UnsupportedVersionError";
   /** Retrying the same broker will not help. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 /**
@@ -25,9 +27,9 @@ export class UnsupportedVersionError extends Error {
  * await producer.send(record).catch((e) => e instanceof ClientClosedError); // or ProducerClosedError
  * ```
  */
-export class ClientClosedError extends Error {
+export class ClientClosedError extends KafkaClientError {
   /** Always `"ClientClosedError"`. */
   override name = "ClientClosedError";
   /** The same client will never succeed again. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }

@@ -7,6 +7,7 @@
  * WebAssembly), which the producer awaits before it encodes a batch and the consumer before it decodes the
  * batches of a fetch answer, so only the codecs an application meets are ever loaded.
  */
+import { KafkaClientError } from "../errors.ts";
 import { gzipCodec } from "./gzip.ts";
 
 /** Kafka's compression type ids, as carried in bits 0-2 of a batch's attributes. */
@@ -33,7 +34,7 @@ export interface CompressionCodec {
 }
 
 /** A compression type that has no registered codec, or an id that is no compression type at all. */
-export class UnsupportedCompressionError extends Error {
+export class UnsupportedCompressionError extends KafkaClientError {
   /** Always `"UnsupportedCompressionError"`. */
   override name = "UnsupportedCompressionError";
   /** The compression type id that was asked for. */

@@ -5,7 +5,7 @@
  */
 import { Cluster } from "../client/cluster.ts";
 import { isRetriable } from "../client/retry.ts";
-import { KafkaError } from "../protocol/errors.ts";
+import { ERR, KafkaError, needsMetadataRefresh } from "../protocol/errors.ts";
 import { Fetch, type FetchRequest, type FetchResponse } from "../protocol/messages/fetch.ts";
 import {
   Chunk,
@@ -38,10 +38,6 @@ import type {
   StreamOptions,
 } from "./types.ts";
 import { checkConsumerOptions } from "./options.ts";
-
-/** Errors after which a partition's leader may have moved: refresh metadata, back off, fetch again. */
-const STALE_METADATA = new Set([3, 5, 6, 13, 74, 75, 100]);
-const OFFSET_OUT_OF_RANGE = 1;
 
 interface Resolved {
   autoOffsetReset: "earliest" | "latest" | "none";
@@ -946,7 +942,9 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     if (this.#metadataRequests.has(topic)) return;
     const p = this.#cluster.topic(topic).catch((e) => {
       // A topic that does not exist (yet): keep trying, as the Java client does, but slowly.
-      if (!isRetriable(e) && !(e instanceof KafkaError && e.code === 3)) this.#fail(e as Error);
+      if (!isRetriable(e) && !(e instanceof KafkaError && e.code === ERR.UNKNOWN_TOPIC_OR_PARTITION)) {
+        this.#fail(e as Error);
+      }
     }).then(() => new Promise((r) => setTimeout(r, this.#o.retryBackoffMs))).finally(() => {
       this.#metadataRequests.delete(topic);
       this.#maybeFetch();
@@ -1061,7 +1059,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         if (s.epoch !== epochs[i] || this.#states.get(key) !== s) continue; // seeked, paused or revoked since
         const code = p.errorCode;
         if (code !== 0) {
-          if (code === OFFSET_OUT_OF_RANGE) {
+          if (code === ERR.OFFSET_OUT_OF_RANGE) {
             if (this.#o.autoOffsetReset === "none") {
               this.#fail(new OffsetOutOfRangeError(s.tp, s.fetchOffset));
             } else {
@@ -1069,7 +1067,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
               s.position = null;
               s.reset = this.#o.autoOffsetReset;
             }
-          } else if (STALE_METADATA.has(code)) {
+          } else if (needsMetadataRefresh(code)) {
             this.#cluster.invalidate(topic);
             s.backoffUntil = now + this.#o.retryBackoffMs;
           } else {

@@ -1,14 +1,15 @@
 /** Errors the consumer raises from `poll`, its stream and its iterator. */
+import { KafkaClientError } from "../errors.ts";
 import type { TopicPartition } from "./group/types.ts";
 
 /** With `autoOffsetReset: "none"`, a partition has no committed offset to start from. */
-export class NoOffsetForPartitionError extends Error {
+export class NoOffsetForPartitionError extends KafkaClientError {
   /** Always `"NoOffsetForPartitionError"`. */
   override name = "NoOffsetForPartitionError";
   /** The partitions without a starting offset. */
   readonly partitions: TopicPartition[];
   /** Fixed until the application seeks. */
-  readonly retriable = false;
+  override readonly retriable = false;
 
   /** `partitions` are those without a committed offset. */
   constructor(partitions: TopicPartition[]) {
@@ -21,7 +22,7 @@ export class NoOffsetForPartitionError extends Error {
 }
 
 /** With `autoOffsetReset: "none"`, the position of a partition is outside the log the broker holds. */
-export class OffsetOutOfRangeError extends Error {
+export class OffsetOutOfRangeError extends KafkaClientError {
   /** Always `"OffsetOutOfRangeError"`. */
   override name = "OffsetOutOfRangeError";
   /** The partition. */
@@ -29,7 +30,7 @@ export class OffsetOutOfRangeError extends Error {
   /** The position that was out of range. */
   readonly offset: bigint;
   /** Fixed until the application seeks. */
-  readonly retriable = false;
+  override readonly retriable = false;
 
   /** `offset` is the fetch position that the broker refused for `tp`. */
   constructor(tp: TopicPartition, offset: bigint) {
@@ -43,9 +44,9 @@ export class OffsetOutOfRangeError extends Error {
 }
 
 /** The consumer was closed; nothing more can be read or committed through it. */
-export class ConsumerClosedError extends Error {
+export class ConsumerClosedError extends KafkaClientError {
   /** Always `"ConsumerClosedError"`. */
   override name = "ConsumerClosedError";
   /** Not retriable on this consumer. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }

@@ -1,7 +1,7 @@
 /** ListOffsets for the consumer: earliest, latest and by-timestamp offsets, one request per leader. */
 import type { Cluster } from "../client/cluster.ts";
 import { withRetry } from "../client/retry.ts";
-import { KafkaError } from "../protocol/errors.ts";
+import { KafkaError, needsMetadataRefresh } from "../protocol/errors.ts";
 import { ListOffsets } from "../protocol/messages/list-offsets.ts";
 import { type TopicPartition, tpKey } from "./group/types.ts";
 
@@ -19,9 +19,6 @@ export interface OffsetAnswer {
   /** The leader epoch of that offset, or -1. */
   leaderEpoch: number;
 }
-
-/** Errors after which the partition's leader may have moved: refresh metadata and ask again. */
-const STALE = new Set([3, 5, 6, 74, 75, 100]);
 
 /**
  * Looks up offsets for partitions, each with its own timestamp (-2n earliest, -1n latest, or ms).
@@ -71,7 +68,7 @@ export async function listOffsets(
           const ctx = { api: "ListOffsets", topic: t.name, partition: p.partitionIndex };
           if (p.errorCode !== 0) {
             const err = new KafkaError(p.errorCode, ctx);
-            if (STALE.has(p.errorCode)) cluster.invalidate(t.name);
+            if (needsMetadataRefresh(p.errorCode)) cluster.invalidate(t.name);
             if (!err.retriable) throw err;
             retry = err;
             continue;

@@ -1,25 +1,27 @@
 /** The producer's own errors. Each says through `retriable` whether sending again may work. */
 
+import { KafkaClientError } from "../errors.ts";
+
 /** A record gave up: its delivery timeout passed before the broker acknowledged it. */
-export class DeliveryTimeoutError extends Error {
+export class DeliveryTimeoutError extends KafkaClientError {
   /** The error's name. */
   override name = "DeliveryTimeoutError";
   /** Sending it again may work. */
-  readonly retriable = true;
+  override readonly retriable = true;
 }
 
 /** The producer was closed (or its stream aborted) before the record was sent. */
-export class ProducerClosedError extends Error {
+export class ProducerClosedError extends KafkaClientError {
   /** The error's name. */
   override name = "ProducerClosedError";
   /** Not retriable on this producer. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 /** Thrown by `send` when the buffer stays full for longer than `maxBlockMs`. */
-export class BufferExhaustedError extends Error {
+export class BufferExhaustedError extends KafkaClientError {
   /** The error's name. */
   override name = "BufferExhaustedError";
   /** Waiting longer, or sending less, may help. */
-  readonly retriable = true;
+  override readonly retriable = true;
 }

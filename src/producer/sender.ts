@@ -6,7 +6,7 @@
 import type { Cluster } from "../client/cluster.ts";
 import { backoffMs, isRetriable } from "../client/retry.ts";
 import { loadCodec } from "../codec/compression.ts";
-import { KafkaError } from "../protocol/errors.ts";
+import { ERR, KafkaError, needsMetadataRefresh } from "../protocol/errors.ts";
 import { encodeRecordBatch } from "../protocol/record-batch.ts";
 import { Produce, type ProduceResponse } from "../protocol/messages/produce.ts";
 import type { Accumulator, Ack, BufferPool, PartitionState, ProducerBatch } from "./accumulator.ts";
@@ -15,11 +15,6 @@ import type { Idempotence } from "./idempotence.ts";
 import { BATCH_OVERHEAD, type PreparedRecord, REQUEST_OVERHEAD } from "./record.ts";
 import type { ProducerSettings } from "./settings.ts";
 import type { DeliveryCallback, ProducerMetrics, RecordMetadata } from "./types.ts";
-
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const DUPLICATE_SEQUENCE_NUMBER = 46;
-/** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
-const STALE_METADATA = new Set([3, 5, 6, 13, 19, 20, 74, 75]);
 
 /** Sends the accumulator's batches and settles their records. */
 export class Sender {
@@ -339,7 +334,7 @@ export class Sender {
         continue;
       }
       if (p.errorCode === 0) this.#completeBatch(s, b, p.baseOffset, p.logAppendTimeMs);
-      else if (p.errorCode === DUPLICATE_SEQUENCE_NUMBER) this.#completeBatch(s, b, -1n, -1n);
+      else if (p.errorCode === ERR.DUPLICATE_SEQUENCE_NUMBER) this.#completeBatch(s, b, -1n, -1n);
       else {
         const err = new KafkaError(p.errorCode, {
           api: "Produce",
@@ -347,7 +342,7 @@ export class Sender {
           partition: b.partition,
           brokerMessage: p.errorMessage,
         });
-        if (STALE_METADATA.has(p.errorCode)) this.#cluster.invalidate(b.topic);
+        if (needsMetadataRefresh(p.errorCode)) this.#cluster.invalidate(b.topic);
         this.#retryOrFail(s, b, err);
       }
     }
@@ -357,7 +352,7 @@ export class Sender {
   #retryOrFail(s: PartitionState, b: ProducerBatch, err: Error): void {
     const now = performance.now();
     // An out-of-order answer behind a batch that is being retried is that batch's echo: retry it too.
-    const echo = err instanceof KafkaError && err.code === OUT_OF_ORDER_SEQUENCE_NUMBER && s.retrying;
+    const echo = err instanceof KafkaError && err.code === ERR.OUT_OF_ORDER_SEQUENCE_NUMBER && s.retrying;
     if ((isRetriable(err) || echo) && now < b.deadline) {
       b.attempts++;
       b.retryAt = now + backoffMs(b.attempts - 1, this.#cluster.retryOptions);

@@ -5,6 +5,8 @@
  * The descriptions are our own short summaries.
  */
 
+import { KafkaClientError } from "../errors.ts";
+
 /** One entry of Kafka's error-code table. */
 export interface KafkaErrorInfo {
   /** The numeric error code. */
@@ -17,13 +19,151 @@ export interface KafkaErrorInfo {
   readonly message: string;
 }
 
+/** Kafka's name of an error code, e.g. `NOT_LEADER_OR_FOLLOWER`. */
+export type KafkaErrorName =
+  | "UNKNOWN_SERVER_ERROR"
+  | "NONE"
+  | "OFFSET_OUT_OF_RANGE"
+  | "CORRUPT_MESSAGE"
+  | "UNKNOWN_TOPIC_OR_PARTITION"
+  | "INVALID_FETCH_SIZE"
+  | "LEADER_NOT_AVAILABLE"
+  | "NOT_LEADER_OR_FOLLOWER"
+  | "REQUEST_TIMED_OUT"
+  | "BROKER_NOT_AVAILABLE"
+  | "REPLICA_NOT_AVAILABLE"
+  | "MESSAGE_TOO_LARGE"
+  | "STALE_CONTROLLER_EPOCH"
+  | "OFFSET_METADATA_TOO_LARGE"
+  | "NETWORK_EXCEPTION"
+  | "COORDINATOR_LOAD_IN_PROGRESS"
+  | "COORDINATOR_NOT_AVAILABLE"
+  | "NOT_COORDINATOR"
+  | "INVALID_TOPIC_EXCEPTION"
+  | "RECORD_LIST_TOO_LARGE"
+  | "NOT_ENOUGH_REPLICAS"
+  | "NOT_ENOUGH_REPLICAS_AFTER_APPEND"
+  | "INVALID_REQUIRED_ACKS"
+  | "ILLEGAL_GENERATION"
+  | "INCONSISTENT_GROUP_PROTOCOL"
+  | "INVALID_GROUP_ID"
+  | "UNKNOWN_MEMBER_ID"
+  | "INVALID_SESSION_TIMEOUT"
+  | "REBALANCE_IN_PROGRESS"
+  | "INVALID_COMMIT_OFFSET_SIZE"
+  | "TOPIC_AUTHORIZATION_FAILED"
+  | "GROUP_AUTHORIZATION_FAILED"
+  | "CLUSTER_AUTHORIZATION_FAILED"
+  | "INVALID_TIMESTAMP"
+  | "UNSUPPORTED_SASL_MECHANISM"
+  | "ILLEGAL_SASL_STATE"
+  | "UNSUPPORTED_VERSION"
+  | "TOPIC_ALREADY_EXISTS"
+  | "INVALID_PARTITIONS"
+  | "INVALID_REPLICATION_FACTOR"
+  | "INVALID_REPLICA_ASSIGNMENT"
+  | "INVALID_CONFIG"
+  | "NOT_CONTROLLER"
+  | "INVALID_REQUEST"
+  | "UNSUPPORTED_FOR_MESSAGE_FORMAT"
+  | "POLICY_VIOLATION"
+  | "OUT_OF_ORDER_SEQUENCE_NUMBER"
+  | "DUPLICATE_SEQUENCE_NUMBER"
+  | "INVALID_PRODUCER_EPOCH"
+  | "INVALID_TXN_STATE"
+  | "INVALID_PRODUCER_ID_MAPPING"
+  | "INVALID_TRANSACTION_TIMEOUT"
+  | "CONCURRENT_TRANSACTIONS"
+  | "TRANSACTION_COORDINATOR_FENCED"
+  | "TRANSACTIONAL_ID_AUTHORIZATION_FAILED"
+  | "SECURITY_DISABLED"
+  | "OPERATION_NOT_ATTEMPTED"
+  | "KAFKA_STORAGE_ERROR"
+  | "LOG_DIR_NOT_FOUND"
+  | "SASL_AUTHENTICATION_FAILED"
+  | "UNKNOWN_PRODUCER_ID"
+  | "REASSIGNMENT_IN_PROGRESS"
+  | "DELEGATION_TOKEN_AUTH_DISABLED"
+  | "DELEGATION_TOKEN_NOT_FOUND"
+  | "DELEGATION_TOKEN_OWNER_MISMATCH"
+  | "DELEGATION_TOKEN_REQUEST_NOT_ALLOWED"
+  | "DELEGATION_TOKEN_AUTHORIZATION_FAILED"
+  | "DELEGATION_TOKEN_EXPIRED"
+  | "INVALID_PRINCIPAL_TYPE"
+  | "NON_EMPTY_GROUP"
+  | "GROUP_ID_NOT_FOUND"
+  | "FETCH_SESSION_ID_NOT_FOUND"
+  | "INVALID_FETCH_SESSION_EPOCH"
+  | "LISTENER_NOT_FOUND"
+  | "TOPIC_DELETION_DISABLED"
+  | "FENCED_LEADER_EPOCH"
+  | "UNKNOWN_LEADER_EPOCH"
+  | "UNSUPPORTED_COMPRESSION_TYPE"
+  | "STALE_BROKER_EPOCH"
+  | "OFFSET_NOT_AVAILABLE"
+  | "MEMBER_ID_REQUIRED"
+  | "PREFERRED_LEADER_NOT_AVAILABLE"
+  | "GROUP_MAX_SIZE_REACHED"
+  | "FENCED_INSTANCE_ID"
+  | "ELIGIBLE_LEADERS_NOT_AVAILABLE"
+  | "ELECTION_NOT_NEEDED"
+  | "NO_REASSIGNMENT_IN_PROGRESS"
+  | "GROUP_SUBSCRIBED_TO_TOPIC"
+  | "INVALID_RECORD"
+  | "UNSTABLE_OFFSET_COMMIT"
+  | "THROTTLING_QUOTA_EXCEEDED"
+  | "PRODUCER_FENCED"
+  | "RESOURCE_NOT_FOUND"
+  | "DUPLICATE_RESOURCE"
+  | "UNACCEPTABLE_CREDENTIAL"
+  | "INCONSISTENT_VOTER_SET"
+  | "INVALID_UPDATE_VERSION"
+  | "FEATURE_UPDATE_FAILED"
+  | "PRINCIPAL_DESERIALIZATION_FAILURE"
+  | "SNAPSHOT_NOT_FOUND"
+  | "POSITION_OUT_OF_RANGE"
+  | "UNKNOWN_TOPIC_ID"
+  | "DUPLICATE_BROKER_REGISTRATION"
+  | "BROKER_ID_NOT_REGISTERED"
+  | "INCONSISTENT_TOPIC_ID"
+  | "INCONSISTENT_CLUSTER_ID"
+  | "TRANSACTIONAL_ID_NOT_FOUND"
+  | "FETCH_SESSION_TOPIC_ID_ERROR"
+  | "INELIGIBLE_REPLICA"
+  | "NEW_LEADER_ELECTED"
+  | "OFFSET_MOVED_TO_TIERED_STORAGE"
+  | "FENCED_MEMBER_EPOCH"
+  | "UNRELEASED_INSTANCE_ID"
+  | "UNSUPPORTED_ASSIGNOR"
+  | "STALE_MEMBER_EPOCH"
+  | "MISMATCHED_ENDPOINT_TYPE"
+  | "UNSUPPORTED_ENDPOINT_TYPE"
+  | "UNKNOWN_CONTROLLER_ID"
+  | "UNKNOWN_SUBSCRIPTION_ID"
+  | "TELEMETRY_TOO_LARGE"
+  | "INVALID_REGISTRATION"
+  | "TRANSACTION_ABORTABLE"
+  | "INVALID_RECORD_STATE"
+  | "SHARE_SESSION_NOT_FOUND"
+  | "INVALID_SHARE_SESSION_EPOCH"
+  | "FENCED_STATE_EPOCH"
+  | "INVALID_VOTER_KEY"
+  | "DUPLICATE_VOTER"
+  | "VOTER_NOT_FOUND"
+  | "INVALID_REGULAR_EXPRESSION"
+  | "REBOOTSTRAP_REQUIRED"
+  | "STREAMS_INVALID_TOPOLOGY"
+  | "STREAMS_INVALID_TOPOLOGY_EPOCH"
+  | "STREAMS_TOPOLOGY_FENCED"
+  | "SHARE_SESSION_LIMIT_REACHED";
+
 // [code, name, retriable, description]
-type Row = readonly [number, string, boolean, string];
+type Row = readonly [number, KafkaErrorName, boolean, string];
 
 const T = true;
 const F = false;
 
-const ROWS: readonly Row[] = [
+const ROWS = [
   [-1, "UNKNOWN_SERVER_ERROR", F, "The broker hit an unexpected error while handling the request."],
   [0, "NONE", F, "No error."],
   [
@@ -184,7 +324,12 @@ const ROWS: readonly Row[] = [
   [131, "STREAMS_INVALID_TOPOLOGY_EPOCH", F, "The streams topology epoch is not valid."],
   [132, "STREAMS_TOPOLOGY_FENCED", F, "The streams topology epoch is outdated."],
   [133, "SHARE_SESSION_LIMIT_REACHED", T, "The broker's limit of share sessions has been reached."],
-];
+] as const satisfies readonly Row[];
+
+// Every name of the union above has its row: this fails to type-check when one is missing.
+const EVERY_NAME_HAS_A_ROW: [Exclude<KafkaErrorName, typeof ROWS[number][1]>] extends [never] ? true : false =
+  true;
+void EVERY_NAME_HAS_A_ROW;
 
 const BY_CODE = new Map<number, KafkaErrorInfo>();
 const BY_NAME = new Map<string, KafkaErrorInfo>();
@@ -192,6 +337,40 @@ for (const [code, name, retriable, message] of ROWS) {
   const info: KafkaErrorInfo = Object.freeze({ code, name, retriable, message });
   BY_CODE.set(code, info);
   BY_NAME.set(name, info);
+}
+
+/**
+ * Kafka's error codes by name, so that code reads `ERR.NOT_LEADER_OR_FOLLOWER` rather than `6`.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof KafkaError && e.code === ERR.UNKNOWN_TOPIC_OR_PARTITION) await admin.createTopics(topics);
+ * ```
+ */
+export const ERR: { readonly [N in KafkaErrorName]: number } = Object.freeze(
+  Object.fromEntries(ROWS.map(([code, name]) => [name, code])) as { [N in KafkaErrorName]: number },
+);
+
+/**
+ * Errors after which the client's metadata may be stale (the leader moved, a topic was re-created, the
+ * connection broke): refresh metadata for the topic, then retry. The same set everywhere, as Java's
+ * `InvalidMetadataException` family.
+ */
+const REFRESH_METADATA: ReadonlySet<number> = new Set([
+  ERR.UNKNOWN_TOPIC_OR_PARTITION,
+  ERR.LEADER_NOT_AVAILABLE,
+  ERR.NOT_LEADER_OR_FOLLOWER,
+  ERR.NETWORK_EXCEPTION,
+  ERR.KAFKA_STORAGE_ERROR,
+  ERR.FENCED_LEADER_EPOCH,
+  ERR.UNKNOWN_LEADER_EPOCH,
+  ERR.UNKNOWN_TOPIC_ID,
+  ERR.INCONSISTENT_TOPIC_ID,
+]);
+
+/** Whether an error code means "refresh metadata, then retry" (see `REFRESH_METADATA`). */
+export function needsMetadataRefresh(code: number): boolean {
+  return REFRESH_METADATA.has(code);
 }
 
 /** Every known error, in code order. */
@@ -228,13 +407,13 @@ export interface KafkaErrorContext {
 }
 
 /** An error code returned by a broker. `name` is Kafka's name for the code (e.g. `NOT_LEADER_OR_FOLLOWER`). */
-export class KafkaError extends Error {
+export class KafkaError extends KafkaClientError {
   /** Kafka's name for the code, e.g. `NOT_LEADER_OR_FOLLOWER`. */
   declare readonly name: string;
   /** The broker's error code. */
   readonly code: number;
   /** Whether the request may succeed if retried. */
-  readonly retriable: boolean;
+  override readonly retriable: boolean;
   /** Where the error was seen (API, topic, partition, ...). */
   readonly context: KafkaErrorContext | undefined;
 

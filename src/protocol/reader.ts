@@ -4,12 +4,13 @@
  * Byte fields come back as `subarray` views (no copies). Every read checks bounds first and throws
  * `MalformedResponseError`, so a truncated or corrupt frame ends in an error, never an out-of-range read.
  */
+import { KafkaClientError } from "../errors.ts";
 import { uuidFromBytes } from "./writer.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** A frame that does not parse: truncated, a length out of range, or a value that cannot be. */
-export class MalformedResponseError extends Error {
+export class MalformedResponseError extends KafkaClientError {
   /** Always `"MalformedResponseError"`. */
   override name = "MalformedResponseError";
 }

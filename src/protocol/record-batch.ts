@@ -27,6 +27,7 @@
  * Decoding never copies payloads: keys, values and header values are views into the input (or into the
  * decompressed buffer of a compressed batch).
  */
+import { KafkaClientError } from "../errors.ts";
 import { crc32c } from "../codec/crc32c.ts";
 import { CompressionType, getCodec } from "../codec/compression.ts";
 
@@ -130,7 +131,7 @@ export interface EncodeRecordBatchInput {
 }
 
 /** A batch that fails its CRC, has inconsistent lengths, an unsupported magic, or cannot be decompressed. */
-export class CorruptRecordError extends Error {
+export class CorruptRecordError extends KafkaClientError {
   /** Always `"CorruptRecordError"`. */
   override name = "CorruptRecordError";
 }

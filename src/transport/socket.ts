@@ -5,6 +5,8 @@
  * `Deno.*`, `Bun.*` or `node:*`.
  */
 
+import { KafkaClientError } from "../errors.ts";
+
 /** TLS settings for a connection. PEM strings throughout. */
 export interface TlsOptions {
   /** Trusted CA certificates (PEM). When omitted, the runtime's default trust store is used. */
@@ -50,11 +52,11 @@ export interface SocketAdapter {
 }
 
 /** The connection could not be made or was lost. Retriable: a new connection may succeed. */
-export class ConnectionError extends Error {
+export class ConnectionError extends KafkaClientError {
   /** Always `"ConnectionError"` (or the subclass's name). */
   override name: string = "ConnectionError";
   /** A new connection may succeed. */
-  readonly retriable: boolean = true;
+  override readonly retriable: boolean = true;
   /** A connection failure with its cause. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,12 +1,26 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  BufferExhaustedError,
+  ClientClosedError,
+  ConnectionError,
+  ConsumerClosedError,
+  DeliveryTimeoutError,
+  ERR,
   errorByCode,
-  errorByName,
-  KAFKA_ERRORS,
+  KafkaClientError,
   KafkaError,
-  throwIfError,
-} from "../../src/protocol/errors.ts";
+  type KafkaErrorName,
+  MalformedResponseError,
+  needsMetadataRefresh,
+  ProducerClosedError,
+  RequestTimeoutError,
+  SaslError,
+  TlsError,
+  UnsupportedCompressionError,
+  UnsupportedVersionError,
+} from "../../mod.ts";
+import { errorByName, KAFKA_ERRORS, throwIfError } from "../../src/protocol/errors.ts";
 
 describe("error code table", () => {
   it("knows common codes with their retriability", () => {
@@ -116,5 +130,57 @@ describe("throwIfError", () => {
       return true;
     });
     assert.throws(() => throwIfError(1), { name: "OFFSET_OUT_OF_RANGE", code: 1, retriable: false });
+  });
+});
+
+describe("errors by name and the client's error base class", () => {
+  it("ERR names every code of the table", () => {
+    for (const info of KAFKA_ERRORS) {
+      assert.equal(ERR[info.name as KafkaErrorName], info.code, info.name);
+    }
+    assert.equal(Object.keys(ERR).length, KAFKA_ERRORS.length);
+    assert.equal(ERR.NOT_LEADER_OR_FOLLOWER, 6);
+    assert.equal(ERR.PRODUCER_FENCED, 90);
+  });
+
+  it("one set of codes means refresh metadata, then retry", () => {
+    const refresh = KAFKA_ERRORS.filter((e) => needsMetadataRefresh(e.code)).map((e) => e.name).sort();
+    assert.deepEqual(refresh, [
+      "FENCED_LEADER_EPOCH",
+      "INCONSISTENT_TOPIC_ID",
+      "KAFKA_STORAGE_ERROR",
+      "LEADER_NOT_AVAILABLE",
+      "NETWORK_EXCEPTION",
+      "NOT_LEADER_OR_FOLLOWER",
+      "UNKNOWN_LEADER_EPOCH",
+      "UNKNOWN_TOPIC_ID",
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    ]);
+    // Each of them is retriable: refreshing is only worth it before a retry.
+    for (const name of refresh) assert.equal(errorByName(name)?.retriable, true, name);
+  });
+
+  it("every error the client raises shares one base class with retriable", () => {
+    const errors: [KafkaClientError, boolean][] = [
+      [new KafkaError(ERR.NOT_LEADER_OR_FOLLOWER), true],
+      [new KafkaError(ERR.TOPIC_AUTHORIZATION_FAILED), false],
+      [new ConnectionError("refused"), true],
+      [new TlsError("bad certificate"), false],
+      [new RequestTimeoutError("late"), true],
+      [new UnsupportedVersionError("old"), false],
+      [new ClientClosedError("closed"), false],
+      [new DeliveryTimeoutError("late"), true],
+      [new BufferExhaustedError("full"), true],
+      [new ProducerClosedError("closed"), false],
+      [new ConsumerClosedError("closed"), false],
+      [new UnsupportedCompressionError(9, "unknown"), false],
+      [new MalformedResponseError("short"), false],
+      [new SaslError("wrong password"), false],
+    ];
+    for (const [e, retriable] of errors) {
+      assert.ok(e instanceof KafkaClientError, e.name);
+      assert.ok(e instanceof Error, e.name);
+      assert.equal(e.retriable, retriable, e.name);
+    }
   });
 });

@@ -1,5 +1,7 @@
 /** SASL settings, the shape of one SASL exchange, and the client-side SASL error. */
 
+import { KafkaClientError } from "../../errors.ts";
+
 /** The SASL mechanisms this client speaks, spelled as in Kafka's `sasl.mechanism`. */
 export type SaslMechanismName = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512" | "OAUTHBEARER";
 
@@ -70,11 +72,11 @@ export interface SaslSession {
  * Failures the broker reports arrive as `KafkaError` (`SASL_AUTHENTICATION_FAILED`,
  * `UNSUPPORTED_SASL_MECHANISM`, `ILLEGAL_SASL_STATE`).
  */
-export class SaslError extends Error {
+export class SaslError extends KafkaClientError {
   /** Always `"SaslError"`. */
   override name = "SaslError";
   /** Retrying with the same settings fails the same way. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 const MECHANISMS: readonly SaslMechanismName[] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];

@@ -4,7 +4,7 @@
  */
 import type { Cluster } from "../../client/cluster.ts";
 import { backoffMs, isRetriable } from "../../client/retry.ts";
-import { KafkaError } from "../../protocol/errors.ts";
+import { ERR, KafkaError } from "../../protocol/errors.ts";
 import { Heartbeat } from "../../protocol/messages/heartbeat.ts";
 import { JoinGroup } from "../../protocol/messages/join-group.ts";
 import { LeaveGroup } from "../../protocol/messages/leave-group.ts";
@@ -23,12 +23,6 @@ import type { LeaveOperation, MemberProtocol, Subscription } from "./protocol.ts
 import { type MemberState, Waker } from "./state.ts";
 import { FencedInstanceIdError, type MemberSubscription, tpKey } from "./types.ts";
 
-const ILLEGAL_GENERATION = 22;
-const UNKNOWN_MEMBER_ID = 25;
-const REBALANCE_IN_PROGRESS = 27;
-const MEMBER_ID_REQUIRED = 79;
-const FENCED_INSTANCE_ID = 82;
-
 /** Thrown inside a join attempt to start over (after a backoff); not an error of the member. */
 class Rejoin extends Error {
   override name = "Rejoin";
@@ -36,7 +30,7 @@ class Rejoin extends Error {
 
 function fatalFor(code: number, api: string, groupId: string): Error {
   const err = new KafkaError(code, { api, groupId });
-  return code === FENCED_INSTANCE_ID ? new FencedInstanceIdError(err.message) : err;
+  return code === ERR.FENCED_INSTANCE_ID ? new FencedInstanceIdError(err.message) : err;
 }
 
 /** The classic protocol's member. */
@@ -228,7 +222,7 @@ export class ClassicMember implements MemberProtocol {
         protocols,
         reason: null,
       }, { timeoutMs: this.#o.rebalanceTimeoutMs + 5_000 });
-      if (res.errorCode === MEMBER_ID_REQUIRED && tries === 0) {
+      if (res.errorCode === ERR.MEMBER_ID_REQUIRED && tries === 0) {
         this.memberId = res.memberId; // KIP-394: join again at once with the id the coordinator chose
         continue;
       }
@@ -239,15 +233,15 @@ export class ClassicMember implements MemberProtocol {
 
   #checkJoinError(code: number, api: string): void {
     if (code === 0) return;
-    if (code === UNKNOWN_MEMBER_ID) {
+    if (code === ERR.UNKNOWN_MEMBER_ID) {
       this.memberId = "";
       this.generationId = -1;
-    } else if (code === ILLEGAL_GENERATION) {
+    } else if (code === ERR.ILLEGAL_GENERATION) {
       this.generationId = -1;
     } else if (coordinatorMoved(code)) {
       this.#coordinator.invalidate();
     } else if (
-      code !== REBALANCE_IN_PROGRESS && code !== MEMBER_ID_REQUIRED && !new KafkaError(code).retriable
+      code !== ERR.REBALANCE_IN_PROGRESS && code !== ERR.MEMBER_ID_REQUIRED && !new KafkaError(code).retriable
     ) {
       throw fatalFor(code, api, this.#o.groupId);
     }
@@ -317,11 +311,11 @@ export class ClassicMember implements MemberProtocol {
       if (generation !== this.generationId || this.#phase !== "stable") continue;
       if (code === 0) {
         this.#lastHeartbeatOk = performance.now();
-      } else if (code === REBALANCE_IN_PROGRESS) {
+      } else if (code === ERR.REBALANCE_IN_PROGRESS) {
         this.#requestRejoin();
-      } else if (code === ILLEGAL_GENERATION) {
+      } else if (code === ERR.ILLEGAL_GENERATION) {
         this.#reset(false);
-      } else if (code === UNKNOWN_MEMBER_ID) {
+      } else if (code === ERR.UNKNOWN_MEMBER_ID) {
         this.#reset(true);
       } else if (coordinatorMoved(code) || new KafkaError(code).retriable) {
         if (coordinatorMoved(code)) this.#coordinator.invalidate();

@@ -5,11 +5,11 @@
 import type { Cluster } from "../../client/cluster.ts";
 import type { Api, Connection, RequestOptions } from "../../client/connection.ts";
 import { backoffMs, isRetriable, sleep } from "../../client/retry.ts";
-import { KafkaError } from "../../protocol/errors.ts";
+import { ERR, KafkaError } from "../../protocol/errors.ts";
 import { FindCoordinator } from "../../protocol/messages/find-coordinator.ts";
 
 /** Codes after which the coordinator must be looked up again. */
-const MOVED = new Set([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+const MOVED: ReadonlySet<number> = new Set([ERR.COORDINATOR_NOT_AVAILABLE, ERR.NOT_COORDINATOR]);
 
 /** True when `code` says the coordinator moved or is gone. */
 export function coordinatorMoved(code: number): boolean {

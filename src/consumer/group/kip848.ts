@@ -5,7 +5,7 @@
  */
 import type { Cluster } from "../../client/cluster.ts";
 import { backoffMs } from "../../client/retry.ts";
-import { KafkaError } from "../../protocol/errors.ts";
+import { ERR, KafkaError } from "../../protocol/errors.ts";
 import {
   ConsumerGroupHeartbeat,
   type ConsumerGroupHeartbeatResponseTopicPartitions,
@@ -18,9 +18,6 @@ import type { LeaveOperation, MemberProtocol, Subscription } from "./protocol.ts
 import { type MemberState, Waker } from "./state.ts";
 import { FencedInstanceIdError, type TopicPartition, tpKey } from "./types.ts";
 
-const UNKNOWN_MEMBER_ID = 25;
-const FENCED_INSTANCE_ID = 82;
-const FENCED_MEMBER_EPOCH = 110;
 const LEAVE_EPOCH = -1;
 const LEAVE_STATIC_EPOCH = -2;
 
@@ -173,7 +170,7 @@ export class ConsumerProtocolMember implements MemberProtocol {
         } else if (!this.#reconciling && this.#target === undefined && this.#epoch > 0) {
           this.#state.markReady();
         }
-      } else if (code === FENCED_MEMBER_EPOCH || code === UNKNOWN_MEMBER_ID) {
+      } else if (code === ERR.FENCED_MEMBER_EPOCH || code === ERR.UNKNOWN_MEMBER_ID) {
         await this.#fenced();
         delay = 0;
       } else if (coordinatorMoved(code) || new KafkaError(code).retriable) {
@@ -185,7 +182,7 @@ export class ConsumerProtocolMember implements MemberProtocol {
           groupId: this.#o.groupId,
           brokerMessage: res.errorMessage,
         });
-        this.#state.fail(code === FENCED_INSTANCE_ID ? new FencedInstanceIdError(err.message) : err);
+        this.#state.fail(code === ERR.FENCED_INSTANCE_ID ? new FencedInstanceIdError(err.message) : err);
       }
     }
   }

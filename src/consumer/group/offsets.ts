@@ -4,7 +4,7 @@
  */
 import type { Cluster } from "../../client/cluster.ts";
 import type { Api, Connection } from "../../client/connection.ts";
-import { KafkaError } from "../../protocol/errors.ts";
+import { ERR, KafkaError } from "../../protocol/errors.ts";
 import { OffsetCommit } from "../../protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../../protocol/messages/offset-fetch.ts";
 import { Coordinator } from "./coordinator.ts";
@@ -60,9 +60,12 @@ function checkEntries(entries: CommitOffsets): void {
 }
 
 /** Codes that mean the member's generation is gone: the commit cannot succeed as this member. */
-const REBALANCED = new Set([22, 25, 27, 110]); // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_MEMBER_EPOCH
-const FENCED_INSTANCE_ID = 82;
-const STALE_MEMBER_EPOCH = 113;
+const REBALANCED: ReadonlySet<number> = new Set([
+  ERR.ILLEGAL_GENERATION,
+  ERR.UNKNOWN_MEMBER_ID,
+  ERR.REBALANCE_IN_PROGRESS,
+  ERR.FENCED_MEMBER_EPOCH,
+]);
 
 /**
  * Commits `entries` with the identity `who()` gives at each attempt. Retriable errors are retried;
@@ -101,17 +104,19 @@ export async function commitWith(
         const code = p.errorCode;
         if (code === 0) continue;
         const ctx = { api: "OffsetCommit", groupId, topic: t.name, partition: p.partitionIndex };
-        if (code === STALE_MEMBER_EPOCH && staleRetries++ < 3) {
+        if (code === ERR.STALE_MEMBER_EPOCH && staleRetries++ < 3) {
           // The epoch moved on while this was in flight; the next attempt carries the new one.
           throw Object.assign(new KafkaError(code, ctx), { retriable: true });
         }
-        if (REBALANCED.has(code) || code === STALE_MEMBER_EPOCH) {
+        if (REBALANCED.has(code) || code === ERR.STALE_MEMBER_EPOCH) {
           throw new CommitFailedError(
             `commit failed: the group rebalanced and the partitions may belong to another member ` +
               `(${new KafkaError(code, ctx).message})`,
           );
         }
-        if (code === FENCED_INSTANCE_ID) throw new FencedInstanceIdError(new KafkaError(code, ctx).message);
+        if (code === ERR.FENCED_INSTANCE_ID) {
+          throw new FencedInstanceIdError(new KafkaError(code, ctx).message);
+        }
         throw new KafkaError(code, ctx);
       }
     }

@@ -3,6 +3,8 @@
  * through which membership hands partitions over, and the group options.
  */
 
+import { KafkaClientError } from "../../errors.ts";
+
 /** One partition of one topic. */
 export interface TopicPartition {
   /** Topic name. */
@@ -141,19 +143,19 @@ export function tpKey(tp: TopicPartition): string {
 }
 
 /** A commit failed because the group rebalanced; the partitions may now belong to another member. */
-export class CommitFailedError extends Error {
+export class CommitFailedError extends KafkaClientError {
   /** Always `"CommitFailedError"`. */
   override name = "CommitFailedError";
   /** Retrying the same commit will not help: the member must rejoin first. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 /** Another member with the same `groupInstanceId` took this member's place; the member stops. */
-export class FencedInstanceIdError extends Error {
+export class FencedInstanceIdError extends KafkaClientError {
   /** Always `"FencedInstanceIdError"`. */
   override name = "FencedInstanceIdError";
   /** Fatal for this member. */
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 /** How `close` treats the group, after Java's `CloseOptions.GroupMembershipOperation` (KIP-1092). */
