@@ -7,6 +7,7 @@
 // KAFKA_SECURITY_PORT / KAFKA_SECURITY_CONTROLLER_PORT; run folder KAFKA_RUN_DIR + "-security"; or your own
 // broker through KAFKA_SASL_PLAINTEXT_BOOTSTRAP, KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
 // KAFKA_REAUTH_BOOTSTRAP, KAFKA_ACL_BOOTSTRAP and KAFKA_SECURITY_DIR). tests/acl runs in that phase too.
+// tests/workers runs once, with Node driving workerd, whatever --runtime says.
 // Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -37,12 +38,14 @@ const all = files.length > 0
   ? files
   : unitOnly
   ? ["tests/unit"]
-  : ["tests/unit", "tests/integration", "tests/cluster", "tests/security", "tests/acl"];
+  : ["tests/unit", "tests/integration", "tests/workers", "tests/cluster", "tests/security", "tests/acl"];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");
 // The secured broker also has an ACL authorizer, which tests/acl needs.
 const isSecurity = (t) => t.includes("tests/security") || t.includes("tests/acl");
+// tests/workers bundles the Workers entry and runs it under workerd, driven from Node: once, with Node.
+const isWorkers = (t) => t.includes("tests/workers");
 // The secured broker gets its own ports and run folder, so it never collides with a plain one.
 const securityRunDir = `${process.env.KAFKA_RUN_DIR ?? join(root, ".kafka", "run")}-security`;
 const securityPort = process.env.KAFKA_SECURITY_PORT ?? "9292";
@@ -172,8 +175,10 @@ async function main() {
         }
         console.log(`broker: ${process.env[phase.env]}`);
       }
-      const targets = phase.targets;
-      for (const runtime of runtimes) {
+      // tests/workers drives workerd from Node: it runs once, not once per runtime.
+      const targets = phase.targets.filter((t) => !isWorkers(t));
+      const workers = phase.targets.filter(isWorkers);
+      for (const runtime of targets.length > 0 ? runtimes : []) {
         console.log(`\n=== ${runtime}: ${targets.join(" ")} ===`);
         const cmd = runtime === "node"
           ? ["node", [
@@ -191,6 +196,12 @@ async function main() {
           ]];
         const { code, out } = await run(cmd[0], cmd[1]);
         results.push({ runtime: `${runtime} (${targets.join(" ")})`, code, ...counts(runtime, out) });
+      }
+      if (workers.length > 0) {
+        console.log(`\n=== workerd, driven by node: ${workers.join(" ")} ===`);
+        const testFiles = workers.map((t) => t.endsWith(".ts") ? t : `${t}/**/*.test.ts`);
+        const { code, out } = await run("node", ["--test", "--test-reporter=spec", ...testFiles]);
+        results.push({ runtime: `workerd (${workers.join(" ")})`, code, ...counts("node", out) });
       }
       if (needsBroker) stopBroker();
     }
