@@ -2,8 +2,9 @@
  * Socket adapter for Cloudflare Workers (workerd), over `connect()` from `cloudflare:sockets`, which
  * already speaks Web Streams.
  *
- * TLS is the platform's: `secureTransport: "on"`, verified against the public CAs Workers trust. A
- * `serverName` other than the host is honoured through `startTls({ expectedServerHostname })`. What the
+ * TLS is the platform's, verified against the public CAs Workers trust: the socket opens with
+ * `secureTransport: "starttls"` and upgrades at once with `startTls({ expectedServerHostname })`, which
+ * also honours a `serverName` other than the host. What the
  * platform cannot do (a custom CA, a client certificate, turning verification off) is refused by name
  * rather than connecting with less security than asked for.
  *
@@ -51,24 +52,29 @@ export const workersAdapter: SocketAdapter = {
   async connect(o: ConnectOptions): Promise<Socket> {
     if (o.signal?.aborted) throw abortError(o.signal);
     if (o.tls) refuseUnsupported(o.tls);
-    const startTlsName = o.tls?.serverName !== undefined && o.tls.serverName !== o.host
-      ? o.tls.serverName
-      : undefined;
     let sock: CfSocket;
     try {
+      // TLS starts on an open TCP connection, so that a failed handshake is told apart from a refusal.
       sock = connectSocket({ hostname: o.host, port: o.port }, {
-        secureTransport: o.tls ? (startTlsName !== undefined ? "starttls" : "on") : "off",
+        secureTransport: o.tls ? "starttls" : "off",
         allowHalfOpen: false,
       });
-      // Connect to the host, then verify the certificate against the other name.
-      if (startTlsName !== undefined) sock = sock.startTls({ expectedServerHostname: startTlsName });
       await raceAbort(sock, o.signal);
     } catch (e) {
       if (o.signal?.aborted) throw abortError(o.signal);
-      if (o.tls && isTlsFailure(e)) throw tlsError(o.host, o.port, e);
       throw new ConnectionError(`cannot connect to ${o.host}:${o.port}: ${(e as Error).message}`, {
         cause: e,
       });
+    }
+    if (o.tls) {
+      try {
+        sock = sock.startTls({ expectedServerHostname: o.tls.serverName ?? o.host });
+        await raceAbort(sock, o.signal);
+      } catch (e) {
+        void sock.close().catch(() => {});
+        if (o.signal?.aborted) throw abortError(o.signal);
+        throw tlsError(o.host, o.port, e);
+      }
     }
     return wrap(sock, o.tls ? o : undefined);
   },

@@ -3,7 +3,18 @@
 //   POST /roundtrip  {topic, partitions, codec, groupId, records}: create the topic, produce the records
 //                    with that codec, read them back in a consumer group; answer what was sent and read.
 //   GET  /crc?size=N&rounds=R: time R CRC32C computations over N bytes inside workerd.
-import { Admin, Consumer, type ConsumerRecord, detectRuntime, initCrc32c, Producer } from "../../workers.ts";
+//   GET  /adapter: how the Workers socket adapter fails, one named case at a time.
+//   GET  /tls-echo?host=H&port=P[&serverName=N]: a TLS round trip through the adapter to an echo server.
+import {
+  Admin,
+  Consumer,
+  type ConsumerRecord,
+  defaultAdapter,
+  detectRuntime,
+  initCrc32c,
+  Producer,
+  type TlsOptions,
+} from "../../workers.ts";
 import { crc32c } from "../../src/codec/crc32c.ts";
 import {
   fromBase64,
@@ -113,12 +124,76 @@ async function crcSpeed(
   return { mbPerS: ms > 0 ? (size * rounds) / 1e6 / (ms / 1000) : Infinity, ms, check: check >>> 0 };
 }
 
+/** The error a promise rejected with, by name and message, or `"resolved"`. */
+async function outcome(p: Promise<unknown>): Promise<{ name: string; message: string; retriable?: boolean }> {
+  try {
+    const value = await p;
+    if (value && typeof value === "object" && "close" in value) {
+      await (value as { close(): Promise<void> }).close();
+    }
+    return { name: "resolved", message: "" };
+  } catch (e) {
+    const err = e as Error & { retriable?: boolean };
+    return { name: err.name, message: err.message, retriable: err.retriable };
+  }
+}
+
+async function adapterCases(env: Env): Promise<Record<string, unknown>> {
+  const adapter = await defaultAdapter();
+  const [host, port] = [env.KAFKA_BOOTSTRAP.split(":")[0], Number(env.KAFKA_BOOTSTRAP.split(":")[1])];
+  const tls = (t: TlsOptions) => outcome(adapter.connect({ host, port, tls: t }));
+  const aborted = new AbortController();
+  aborted.abort(new Error("given up"));
+  const admin = new Admin({
+    bootstrapServers: env.KAFKA_BOOTSTRAP,
+    tls: {},
+    retries: 0,
+    connectTimeoutMs: 5000,
+  });
+  return {
+    ca: await tls({ ca: "-----BEGIN CERTIFICATE-----" }),
+    cert: await tls({ cert: "-----BEGIN CERTIFICATE-----", key: "-----BEGIN PRIVATE KEY-----" }),
+    noVerify: await tls({ rejectUnauthorized: false }),
+    refused: await outcome(adapter.connect({ host: "127.0.0.1", port: 1 })),
+    aborted: await outcome(adapter.connect({ host, port, signal: aborted.signal })),
+    plaintext: await outcome(adapter.connect({ host, port })),
+    // TLS to a plaintext listener: the handshake fails, and the call says so rather than hanging.
+    tlsToPlaintext: await outcome(admin.listTopics().finally(() => admin.close())),
+  };
+}
+
+/** Writes a few bytes over TLS and reads them back; answers the echo or the error. */
+async function tlsEcho(host: string, port: number, serverName?: string): Promise<Response> {
+  try {
+    const sock = await (await defaultAdapter()).connect({
+      host,
+      port,
+      tls: serverName ? { serverName } : {},
+    });
+    try {
+      await sock.write(new TextEncoder().encode("ping over tls"));
+      const { value } = await sock.readable.getReader().read();
+      return Response.json({ echo: new TextDecoder().decode(value) });
+    } finally {
+      await sock.close();
+    }
+  } catch (e) {
+    const err = e as Error & { retriable?: boolean };
+    return Response.json({ name: err.name, message: err.message, retriable: err.retriable });
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     try {
       if (request.method === "POST" && url.pathname === "/roundtrip") {
         return Response.json(await roundTrip(env, await request.json() as RoundTripRequest));
+      }
+      if (url.pathname === "/adapter") return Response.json(await adapterCases(env));
+      if (url.pathname === "/tls-echo") {
+        const q = url.searchParams;
+        return await tlsEcho(q.get("host")!, Number(q.get("port")), q.get("serverName") ?? undefined);
       }
       if (url.pathname === "/crc") {
         const size = Number(url.searchParams.get("size") ?? 1024);

@@ -4,6 +4,11 @@
 // examples/cloudflare-worker runs in the same workerd. Run once with Node, on the single-node broker.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import * as tls from "node:tls";
 import { Admin, Consumer } from "../../mod.ts";
 import type { CompressionName } from "../../src/codec/compression.ts";
 import { bootstrap } from "../helpers/broker.ts";
@@ -38,6 +43,9 @@ function makeRecords(codec: string): WireRecord[] {
 }
 
 let workerd: Workerd;
+/** A TLS echo server whose certificate (for localhost) only the Workers' trust store is given. */
+let echoServer: tls.Server;
+let echoPort: number;
 const broker = bootstrap();
 const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -45,14 +53,48 @@ before(async () => {
   const shims = codecShims();
   const test = bundle("tests/workers/worker.ts", { conditions: CONDITIONS, aliases: shims });
   const example = bundle("examples/cloudflare-worker/worker.ts", { conditions: CONDITIONS, aliases: shims });
-  workerd = await startWorkerd([
-    { name: "test", bundle: test, env: { KAFKA_BOOTSTRAP: broker } },
-    { name: "example", bundle: example, env: { KAFKA_BOOTSTRAP: broker } },
-  ], test.dir);
+  const { cert, key } = selfSignedCert(test.dir);
+  echoServer = tls.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (s) => s.pipe(s));
+  await new Promise<void>((resolve) => echoServer.listen(0, "127.0.0.1", resolve));
+  echoPort = (echoServer.address() as AddressInfo).port;
+  workerd = await startWorkerd(
+    [
+      { name: "test", bundle: test, env: { KAFKA_BOOTSTRAP: broker } },
+      { name: "example", bundle: example, env: { KAFKA_BOOTSTRAP: broker } },
+    ],
+    test.dir,
+    cert,
+  );
 });
 after(async () => {
   await workerd?.stop();
+  echoServer?.close();
 });
+
+/** A certificate for localhost, made with openssl for this run. */
+function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, "localhost.pem");
+  const key = join(dir, "localhost.key");
+  const r = spawnSync("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ], { encoding: "utf8" });
+  assert.equal(r.status, 0, `openssl could not make a test certificate: ${r.error?.message ?? r.stderr}`);
+  return { cert, key };
+}
 
 async function call(worker: string, path: string, init?: RequestInit): Promise<Response> {
   // A Worker that never answers fails the test instead of holding it.
@@ -126,6 +168,43 @@ describe("client under workerd", () => {
       assert.deepEqual((await readFromNode(req.topic, RECORDS)).sort(byPosition), expected);
     });
   }
+
+  it("refuses TLS options Workers cannot honour by name, and fails connections it cannot make", async () => {
+    const cases = await (await call("test", "/adapter")).json() as Record<
+      string,
+      { name: string; message: string; retriable?: boolean }
+    >;
+    for (
+      const [name, option] of [["ca", "tls.ca"], ["cert", "tls.cert"], ["noVerify", "tls.rejectUnauthorized"]]
+    ) {
+      assert.equal(cases[name].name, "TlsError", name);
+      assert.equal(cases[name].retriable, false, name);
+      assert.ok(cases[name].message.startsWith(`${option}`), cases[name].message);
+    }
+    assert.equal(cases.refused.name, "ConnectionError");
+    assert.equal(cases.refused.retriable, true);
+    assert.deepEqual(cases.aborted, { name: "Error", message: "given up" });
+    assert.equal(cases.plaintext.name, "resolved");
+    // A handshake that fails is a TlsError (not retried), not a refused connection.
+    assert.equal(cases.tlsToPlaintext.name, "TlsError", cases.tlsToPlaintext.message);
+  });
+
+  it("speaks TLS through startTls, verifying the certificate against the host or tls.serverName", async () => {
+    const echo = async (query: string) => await (await call("test", `/tls-echo?${query}`)).json();
+    assert.deepEqual(await echo(`host=localhost&port=${echoPort}`), { echo: "ping over tls" });
+    // Connected by address, verified against the name the certificate carries.
+    assert.deepEqual(await echo(`host=127.0.0.1&port=${echoPort}&serverName=localhost`), {
+      echo: "ping over tls",
+    });
+    // By address alone, or against another name, the certificate does not match: a TlsError, not retried.
+    for (
+      const q of [`host=127.0.0.1&port=${echoPort}`, `host=localhost&port=${echoPort}&serverName=other.test`]
+    ) {
+      const failed = await echo(q) as { name: string; retriable: boolean };
+      assert.equal(failed.name, "TlsError", q);
+      assert.equal(failed.retriable, false, q);
+    }
+  });
 
   it("runs examples/cloudflare-worker: produces the request body and reads it back", async () => {
     const topic = `workerd-example-${stamp}`;

@@ -23,8 +23,11 @@ export interface Workerd {
 }
 
 /** The capnp config: one service and one listening socket per Worker, all on a loopback port of its own. */
-/** Embedded files are named relative to the config file, in `dir`. */
-function config(workers: WorkerSpec[], dir: string): string {
+/**
+ * Embedded files are named relative to the config file, in `dir`. `trustedCa` (a PEM file) joins the
+ * public CAs that the Workers' TLS trusts, as a broker's CA would be on the platform.
+ */
+function config(workers: WorkerSpec[], dir: string, trustedCa?: string): string {
   const services = workers.map((w) => `(name = "${w.name}", worker = .${w.name}Worker)`);
   const sockets = workers.map((w) =>
     `(name = "${w.name}", address = "127.0.0.1:0", http = (), service = "${w.name}")`
@@ -47,7 +50,11 @@ const config :Workerd.Config = (
   services = [
     ${services.join(",\n    ")},
     # The default "internet" service reaches public addresses only; the test broker is on loopback.
-    (name = "network", network = (allow = ["public", "private", "local"])),
+    (name = "network", network = (allow = ["public", "private", "local"]${
+    trustedCa
+      ? `, tlsOptions = (trustBrowserCas = true, trustedCertificates = [embed "${relative(dir, trustedCa)}"])`
+      : ""
+  })),
   ],
   sockets = [${sockets.join(", ")}],
 );
@@ -56,9 +63,9 @@ ${defs.join("\n")}
 }
 
 /** Starts workerd and waits until every Worker listens. Rejects (with workerd's output) if it cannot. */
-export function startWorkerd(workers: WorkerSpec[], dir: string): Promise<Workerd> {
+export function startWorkerd(workers: WorkerSpec[], dir: string, trustedCa?: string): Promise<Workerd> {
   const file = join(dir, "config.capnp");
-  writeFileSync(file, config(workers, dir));
+  writeFileSync(file, config(workers, dir, trustedCa));
   const child: ChildProcess = spawn(tool("workerd"), ["serve", file, "--control-fd=3"], {
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
@@ -85,10 +92,11 @@ export function startWorkerd(workers: WorkerSpec[], dir: string): Promise<Worker
       clearTimeout(timer);
       fail(`could not be run (is it installed in node_modules?): ${e.message}`);
     });
-    child.once("exit", (code) => {
+    const onExit = (code: number | null) => {
       clearTimeout(timer);
       fail(`exited with ${code}`);
-    });
+    };
+    child.once("exit", onExit);
     let pending = "";
     (child.stdio[3] as Readable).on("data", (d: Buffer) => {
       pending += d.toString();
@@ -102,7 +110,7 @@ export function startWorkerd(workers: WorkerSpec[], dir: string): Promise<Worker
       }
       if (urls.size === workers.length) {
         clearTimeout(timer);
-        child.removeAllListeners("exit");
+        child.off("exit", onExit);
         resolve(handle);
       }
     });
