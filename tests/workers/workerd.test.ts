@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { Admin, Consumer } from "../../mod.ts";
+import { crc32c, initCrc32c } from "../../src/codec/crc32c.ts";
 import type { CompressionName } from "../../src/codec/compression.ts";
 import { bootstrap } from "../helpers/broker.ts";
 import { bundle, codecShims } from "./bundle.ts";
@@ -203,6 +204,20 @@ describe("client under workerd", () => {
       const failed = await echo(q) as { name: string; retriable: boolean };
       assert.equal(failed.name, "TlsError", q);
       assert.equal(failed.retriable, false, q);
+    }
+  });
+
+  it("computes CRC32C inside workerd as Node does (and reports its speed)", async (t) => {
+    await initCrc32c();
+    for (const size of [1024, 16384]) {
+      const one = await (await call("test", `/crc?size=${size}&rounds=1`)).json() as { check: number };
+      const data = new Uint8Array(size).map((_, i) => (i * 31 + 7) & 0xff);
+      assert.equal(one.check, crc32c(data), `${size} bytes`);
+      const rounds = size === 1024 ? 20_000 : 2_000;
+      const speed = await (await call("test", `/crc?size=${size}&rounds=${rounds}`)).json() as {
+        mbPerS: number;
+      };
+      t.diagnostic(`CRC32C in workerd, ${size} B: ${Math.round(speed.mbPerS)} MB/s`);
     }
   });
 
