@@ -1,11 +1,11 @@
 // What a bundler makes of the two entries: the Workers entry reaches no `node:*` module and no other
 // runtime's adapter, and has the default entry's API; the default entry, given an adapter of the user's,
 // never loads the Node adapter at run time.
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { bundle, root } from "./bundle.ts";
+import { bundle, removeBundles, root } from "./bundle.ts";
 
 const OTHER_ADAPTERS = ["src/transport/node.ts", "src/transport/deno.ts", "src/transport/bun.ts"];
 
@@ -16,6 +16,8 @@ function importedSpecifiers(code: string): string[] {
   for (let m; (m = re.exec(code)) !== null;) found.add(m[1]);
   return [...found];
 }
+
+after(removeBundles);
 
 describe("Workers entry bundle", () => {
   const workers = bundle("workers.ts", { conditions: ["workerd", "worker", "browser"] });

@@ -2,7 +2,7 @@
 // this folder. esbuild runs as its command-line tool from node_modules/.bin, which the test runner puts on
 // PATH.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,9 +40,17 @@ export interface BundleOptions {
   splitting?: boolean;
 }
 
+const made: string[] = [];
+
+/** Deletes every bundle made so far. */
+export function removeBundles(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Bundles `entry` (relative to the repository) into one ES module with `cloudflare:*` left external. */
 export function bundle(entry: string, o: BundleOptions): Bundle {
   const dir = mkdtempSync(join(tmpdir(), "kafka-ts-bundle-"));
+  made.push(dir);
   const meta = join(dir, "meta.json");
   const args = [
     entry,

@@ -13,7 +13,7 @@ import { Admin, Consumer } from "../../mod.ts";
 import { crc32c, initCrc32c } from "../../src/codec/crc32c.ts";
 import type { CompressionName } from "../../src/codec/compression.ts";
 import { bootstrap } from "../helpers/broker.ts";
-import { bundle, codecShims } from "./bundle.ts";
+import { bundle, codecShims, removeBundles } from "./bundle.ts";
 import { startWorkerd, type Workerd } from "./workerd.ts";
 import { type RoundTripRequest, type RoundTripResult, toBase64, type WireRecord } from "./wire.ts";
 
@@ -70,6 +70,7 @@ before(async () => {
 after(async () => {
   await workerd?.stop();
   echoServer?.close();
+  removeBundles();
 });
 
 /** A certificate for localhost, made with openssl for this run. */
