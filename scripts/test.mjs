@@ -40,6 +40,7 @@ const all = files.length > 0 ? files : unitOnly ? ["tests/unit"] : [
   "tests/integration",
   "tests/examples",
   "tests/package",
+  "tests/workers",
   "tests/cluster",
   "tests/security",
   "tests/acl",
@@ -64,21 +65,27 @@ const phases = [
     targets: all.filter(isSecurity),
   },
 ].filter((p) => p.targets.length > 0);
-// Files that start each runtime themselves, whichever runtime runs the file: only the first runtime of the
-// run runs them. runtime-specific.test.ts starts each example on the runtime it is written for;
-// tests/package packs the npm tarball, installs it into a scratch project and uses it from each runtime.
-const once = ["tests/examples/runtime-specific.test.ts", "tests/package"];
+// Files that start each runtime themselves: Node runs them once, whatever --runtime says.
+// runtime-specific.test.ts starts each example on the runtime it is written for; tests/package packs the npm
+// tarball, installs it into a scratch project and uses it from each runtime; tests/workers drives workerd.
+const once = ["tests/examples/runtime-specific.test.ts", "tests/package", "tests/workers"];
+const strip = (t) => t.replace(/\/+$/, "");
+const isOnce = (t) => once.some((o) => strip(t) === o || strip(t).startsWith(`${o}/`));
 /** The targets without the run-once files (a folder holding one becomes the list of its other tests). */
 function withoutOnce(targets) {
   return targets.flatMap((t) => {
-    const dir = t.replace(/\/+$/, "");
-    if (once.some((o) => dir === o || dir.startsWith(`${o}/`))) return [];
+    const dir = strip(t);
+    if (isOnce(dir)) return [];
     if (!once.some((f) => f.startsWith(`${dir}/`))) return [t];
     return readdirSync(join(root, dir), { recursive: true })
       .filter((f) => f.endsWith(".test.ts"))
       .map((f) => `${dir}/${f}`)
       .filter((f) => !once.includes(f));
   });
+}
+/** The run-once files and folders among the targets (or inside a target folder). */
+function onlyOnce(targets) {
+  return targets.flatMap((t) => isOnce(t) ? [t] : once.filter((f) => f.startsWith(`${strip(t)}/`)));
 }
 const kafka = join(root, "scripts", "kafka");
 // The environment of the broker this runner started (its KAFKA_RUN_DIR), or undefined.
@@ -194,9 +201,13 @@ async function main() {
         }
         console.log(`broker: ${process.env[phase.env]}`);
       }
-      for (const [i, runtime] of runtimes.entries()) {
-        const targets = i === 0 ? phase.targets : withoutOnce(phase.targets);
-        if (targets.length === 0) continue;
+      const perRuntime = withoutOnce(phase.targets);
+      const onceTargets = onlyOnce(phase.targets);
+      const runs = [
+        ...(perRuntime.length > 0 ? runtimes.map((r) => [r, perRuntime]) : []),
+        ...(onceTargets.length > 0 ? [["node", onceTargets]] : []),
+      ];
+      for (const [runtime, targets] of runs) {
         console.log(`\n=== ${runtime}: ${targets.join(" ")} ===`);
         const cmd = runtime === "node"
           ? ["node", [

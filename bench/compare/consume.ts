@@ -11,6 +11,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchBroker } from "./broker.ts";
+// Installs the runtime's default socket adapter, as mod.ts does.
+import "../../src/transport/runtime.ts";
 import { Admin } from "../../src/admin/admin.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
 import { Producer } from "../../src/producer/producer.ts";

@@ -7,6 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchBroker } from "./broker.ts";
+// Installs the runtime's default socket adapter, as mod.ts does.
+import "../../src/transport/runtime.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { createTopic, deleteTopic } from "../../tests/helpers/topics.ts";
 import type { ProduceCase, ProduceResult } from "./workload.ts";

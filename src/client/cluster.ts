@@ -9,7 +9,7 @@ import { KafkaError } from "../protocol/errors.ts";
 import { ClientClosedError } from "./errors.ts";
 import { ZERO_UUID } from "../protocol/writer.ts";
 import { ConnectionError, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
-import { defaultAdapter } from "../transport/runtime.ts";
+import { defaultAdapter } from "../transport/default.ts";
 import { checkSaslOptions, type SaslOptions } from "./sasl/mechanism.ts";
 
 /** Options shared by every client: where the cluster is and how to talk to it. */

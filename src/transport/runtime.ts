@@ -1,30 +1,29 @@
-/** Runtime detection: picks the socket adapter for the runtime the client runs on. */
+/**
+ * Run-time detection for Deno, Bun and Node: installed as the default adapter by `mod.ts` (importing this
+ * module installs it). Each runtime's adapter is loaded on first use, so one runtime never loads another's
+ * module, and a client given its own `adapter` loads none. The Workers entry does not import this module.
+ */
 import type { SocketAdapter } from "./socket.ts";
+import { defaultAdapter, setDefaultAdapter } from "./default.ts";
+import { detectRuntime, type RuntimeName } from "./detect.ts";
 
-/** The runtimes this client knows how to open sockets on. */
-export type RuntimeName = "deno" | "bun" | "node";
+export { defaultAdapter, detectRuntime, type RuntimeName };
 
-/** Which runtime this is. Bun and Deno both also look like Node, so they are checked first. */
-export function detectRuntime(): RuntimeName {
-  const g = globalThis as Record<string, unknown>;
-  if (typeof g.Bun === "object" && g.Bun !== null) return "bun";
-  if (typeof g.Deno === "object" && g.Deno !== null) return "deno";
-  return "node";
+/** The adapter for the runtime this is. */
+async function runtimeAdapter(): Promise<SocketAdapter> {
+  switch (detectRuntime()) {
+    case "deno":
+      return (await import("./deno.ts")).denoAdapter;
+    case "bun":
+      return (await import("./bun.ts")).bunAdapter;
+    case "workerd":
+      throw new Error(
+        "on Cloudflare Workers import the client's Workers entry (the package's `workerd` export or " +
+          "workers.ts), whose default adapter uses cloudflare:sockets",
+      );
+    default:
+      return (await import("./node.ts")).nodeAdapter;
+  }
 }
 
-let cached: Promise<SocketAdapter> | undefined;
-
-/** The adapter for this runtime, loaded on first use so one runtime never loads another's module. */
-export function defaultAdapter(): Promise<SocketAdapter> {
-  cached ??= (async () => {
-    switch (detectRuntime()) {
-      case "deno":
-        return (await import("./deno.ts")).denoAdapter;
-      case "bun":
-        return (await import("./bun.ts")).bunAdapter;
-      default:
-        return (await import("./node.ts")).nodeAdapter;
-    }
-  })();
-  return cached;
-}
+setDefaultAdapter(runtimeAdapter);

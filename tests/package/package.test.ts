@@ -100,6 +100,35 @@ describe("the packed npm package", () => {
     }
   });
 
+  test("bundles for Cloudflare Workers from the workerd condition with no node: import", () => {
+    const project = join(scratch, "project");
+    writeFileSync(
+      join(project, "worker.mjs"),
+      'import { Producer } from "@kafka-ts/client";\nexport default { fetch: () => new Response(typeof Producer) };\n',
+    );
+    const out = join(scratch, "worker-bundle");
+    ok(
+      run(join(bin, "esbuild"), [
+        "worker.mjs",
+        "--bundle",
+        "--format=esm",
+        "--platform=neutral",
+        "--conditions=workerd,worker,browser",
+        "--main-fields=browser,module,main",
+        "--external:cloudflare:*",
+        "--loader:.wasm=copy",
+        "--asset-names=[name]",
+        `--outdir=${out}`,
+      ], project),
+      "esbuild of a Worker",
+    );
+    const code = readFileSync(join(out, "worker.js"), "utf8");
+    assert.doesNotMatch(code, /["']node:/, "the Worker bundle imports a node: module");
+    assert.match(code, /["']cloudflare:sockets["']/, "the Worker bundle does not use cloudflare:sockets");
+    assert.match(code, /zstd\.wasm["']/, "the Worker bundle does not import zstd's precompiled module");
+    assert.ok(readFileSync(join(out, "zstd.wasm")).length > 100_000, "zstd.wasm was not copied");
+  });
+
   const runtimes: [string, string[]][] = [
     ["node", ["roundtrip.mjs"]],
     ["deno", ["run", "-A", "roundtrip.mjs"]],
