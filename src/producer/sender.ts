@@ -240,11 +240,21 @@ export class Sender {
       const batches: ProducerBatch[] = [];
       for (const s of group.batches) {
         const batch = s.queue.shift()!;
-        this.#prepareBatch(s, batch);
+        const sequence = s.nextSequence;
+        try {
+          this.#prepareBatch(s, batch);
+        } catch (e) {
+          // A codec that throws fails this batch's records; its sequence numbers were never used.
+          s.nextSequence = sequence;
+          this.#failBatch(s, batch, e instanceof Error ? e : new Error(String(e)));
+          this.#queueDrain();
+          continue;
+        }
         s.inFlight++;
         if (s.retrying) s.retrying = false;
         batches.push(batch);
       }
+      if (batches.length === 0) continue;
       this.#inFlightByNode.set(node, inFlight + 1);
       void this.#sendRequest(node, batches);
     }

@@ -5,7 +5,13 @@ import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import type { ProducerRecord, RecordMetadata } from "../../src/producer/types.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
-import type { CompressionName } from "../../src/codec/compression.ts";
+import {
+  type CompressionName,
+  CompressionType,
+  loadCodec,
+  registerCodec,
+  unregisterCodec,
+} from "../../src/codec/compression.ts";
 import { defaultAdapter } from "../../src/transport/runtime.ts";
 import type { SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
@@ -164,6 +170,36 @@ describe("producer against a real broker", () => {
       () => new Producer({ bootstrapServers: bootstrap(), acks: 1, idempotent: true }),
       /idempotent producers need acks "all"/,
     );
+  });
+
+  it("a codec that throws fails the records of its batch, and the producer goes on", async () => {
+    const t = await topic("producer-codec-throws", 1);
+    const failures: string[] = [];
+    const producer = new Producer({
+      bootstrapServers: bootstrap(),
+      compression: "snappy",
+      onDelivery: (e) => {
+        if (e) failures.push(e.message);
+      },
+    });
+    const good = await producer.send({ topic: t, value: "before" });
+    registerCodec(CompressionType.snappy, {
+      compress: () => {
+        throw new Error("compressor broke");
+      },
+      decompress: (d) => d,
+    });
+    try {
+      await assert.rejects(producer.send({ topic: t, value: "lost" }), /compressor broke/);
+      assert.deepEqual(failures, ["compressor broke"]);
+    } finally {
+      unregisterCodec(CompressionType.snappy);
+      await loadCodec(CompressionType.snappy);
+    }
+    const after = await producer.send({ topic: t, value: "after" });
+    await producer.close();
+    // Idempotent sequences stay gapless: the broker took the record after the failed batch.
+    assert.equal(after.offset, good.offset + 1n);
   });
 
   it("writable() waits when the buffer is full instead of growing memory", async () => {
