@@ -5,12 +5,12 @@ import {
   CLUSTER_OPTIONS,
   int,
   type OptionTable,
+  otherClients,
+  registerClient,
 } from "../client/options.ts";
 import { type Properties, propertiesToOptions } from "../client/properties.ts";
 import type { AdminOptions } from "./types.ts";
 // Read only when a message is built (see src/producer/options.ts).
-import { PRODUCER } from "../producer/options.ts";
-import { CONSUMER } from "../consumer/options.ts";
 
 /** Every admin option with its check. */
 export const ADMIN_OPTIONS = {
@@ -19,11 +19,11 @@ export const ADMIN_OPTIONS = {
 } satisfies OptionTable<AdminOptions>;
 
 /** The admin client's table, named for messages. */
-export const ADMIN: ClientOptions = { client: "Admin", table: ADMIN_OPTIONS };
+export const ADMIN: ClientOptions = registerClient({ client: "Admin", table: ADMIN_OPTIONS });
 
 /** Checks an admin client's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkAdminOptions(options: unknown): void {
-  checkOptions(options, ADMIN, [PRODUCER, CONSUMER]);
+  checkOptions(options, ADMIN, otherClients(ADMIN));
 }
 
 /**
@@ -37,5 +37,5 @@ export function checkAdminOptions(options: unknown): void {
  * ```
  */
 export function adminOptionsFromProperties(properties: Properties): AdminOptions {
-  return propertiesToOptions(properties, ADMIN, [PRODUCER, CONSUMER]) as unknown as AdminOptions;
+  return propertiesToOptions(properties, ADMIN, otherClients(ADMIN)) as unknown as AdminOptions;
 }

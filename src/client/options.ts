@@ -60,6 +60,22 @@ export interface ClientOptions {
   readonly table: Readonly<Record<string, OptionSpec>>;
 }
 
+const CLIENTS: ClientOptions[] = [];
+
+/**
+ * Makes a client's table known to the other clients' messages ("groupId is a Consumer option, not a
+ * Producer option"). Each client's options module registers its own, so no client imports another.
+ */
+export function registerClient(client: ClientOptions): ClientOptions {
+  CLIENTS.push(client);
+  return client;
+}
+
+/** The registered tables of every client but `own`. */
+export function otherClients(own: ClientOptions): readonly ClientOptions[] {
+  return CLIENTS.filter((c) => c !== own);
+}
+
 // ------------------------------------------------------------------------------------------ checks
 
 /** A value as messages show it: `string "5"`, `number -1`, `null`, `a function`. */

@@ -11,13 +11,13 @@ import {
   oneOf,
   type OptionSpec,
   type OptionTable,
+  otherClients,
+  registerClient,
   string,
 } from "../client/options.ts";
 import { type Properties, propertiesToOptions } from "../client/properties.ts";
 import type { ConsumerOptions } from "./types.ts";
 // Read only when a message is built (see src/producer/options.ts).
-import { PRODUCER } from "../producer/options.ts";
-import { ADMIN } from "../admin/options.ts";
 
 const ASSIGNORS = ["range", "roundrobin", "cooperative-sticky"];
 /** The Java client's assignor classes, by simple name, as our assignor names. */
@@ -107,11 +107,11 @@ export const CONSUMER_OPTIONS = {
 } satisfies OptionTable<ConsumerOptions>;
 
 /** The consumer's table, named for messages. */
-export const CONSUMER: ClientOptions = { client: "Consumer", table: CONSUMER_OPTIONS };
+export const CONSUMER: ClientOptions = registerClient({ client: "Consumer", table: CONSUMER_OPTIONS });
 
 /** Checks a consumer's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkConsumerOptions(options: unknown): void {
-  checkOptions(options, CONSUMER, [PRODUCER, ADMIN]);
+  checkOptions(options, CONSUMER, otherClients(CONSUMER));
 }
 
 /**
@@ -133,5 +133,5 @@ export function checkConsumerOptions(options: unknown): void {
  * ```
  */
 export function consumerOptionsFromProperties(properties: Properties): ConsumerOptions {
-  return propertiesToOptions(properties, CONSUMER, [PRODUCER, ADMIN]) as unknown as ConsumerOptions;
+  return propertiesToOptions(properties, CONSUMER, otherClients(CONSUMER)) as unknown as ConsumerOptions;
 }

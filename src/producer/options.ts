@@ -10,14 +10,12 @@ import {
   oneOf,
   type OptionSpec,
   type OptionTable,
+  otherClients,
+  registerClient,
 } from "../client/options.ts";
 import { type Properties, propertiesToOptions } from "../client/properties.ts";
 import { CompressionType } from "../codec/compression.ts";
 import type { ProducerOptions } from "./types.ts";
-// The other clients' tables name their options in messages ("groupId is a Consumer option"); they are read
-// only when a message is built, so these imports may form a cycle.
-import { CONSUMER } from "../consumer/options.ts";
-import { ADMIN } from "../admin/options.ts";
 
 const partitioner: OptionSpec = {
   check(v, name) {
@@ -57,11 +55,11 @@ export const PRODUCER_OPTIONS = {
 } satisfies OptionTable<ProducerOptions>;
 
 /** The producer's table, named for messages. */
-export const PRODUCER: ClientOptions = { client: "Producer", table: PRODUCER_OPTIONS };
+export const PRODUCER: ClientOptions = registerClient({ client: "Producer", table: PRODUCER_OPTIONS });
 
 /** Checks a producer's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkProducerOptions(options: unknown): void {
-  checkOptions(options, PRODUCER, [CONSUMER, ADMIN]);
+  checkOptions(options, PRODUCER, otherClients(PRODUCER));
 }
 
 /**
@@ -82,5 +80,5 @@ export function checkProducerOptions(options: unknown): void {
  * ```
  */
 export function producerOptionsFromProperties(properties: Properties): ProducerOptions {
-  return propertiesToOptions(properties, PRODUCER, [CONSUMER, ADMIN]) as unknown as ProducerOptions;
+  return propertiesToOptions(properties, PRODUCER, otherClients(PRODUCER)) as unknown as ProducerOptions;
 }
