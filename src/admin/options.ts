@@ -5,7 +5,6 @@ import {
   CLUSTER_OPTIONS,
   int,
   type OptionTable,
-  otherClients,
   registerClient,
 } from "../client/options.ts";
 import { type Properties, propertiesToOptions } from "../client/properties.ts";
@@ -23,7 +22,7 @@ export const ADMIN: ClientOptions = registerClient({ client: "Admin", table: ADM
 
 /** Checks an admin client's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkAdminOptions(options: unknown): void {
-  checkOptions(options, ADMIN, otherClients(ADMIN));
+  checkOptions(options, ADMIN);
 }
 
 /**
@@ -37,5 +36,5 @@ export function checkAdminOptions(options: unknown): void {
  * ```
  */
 export function adminOptionsFromProperties(properties: Properties): AdminOptions {
-  return propertiesToOptions(properties, ADMIN, otherClients(ADMIN)) as unknown as AdminOptions;
+  return propertiesToOptions(properties, ADMIN) as unknown as AdminOptions;
 }

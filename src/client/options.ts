@@ -422,7 +422,11 @@ export function unknownOption(key: string, own: ClientOptions, others: readonly 
  * Checks a client's options against its table: the object itself, every option it sets (an `undefined`
  * value means the default), and the required ones. Throws on the first problem, naming the option.
  */
-export function checkOptions(options: unknown, own: ClientOptions, others: readonly ClientOptions[]): void {
+export function checkOptions(
+  options: unknown,
+  own: ClientOptions,
+  others: readonly ClientOptions[] = otherClients(own),
+): void {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw typeError("options", "an object", options);
   }

@@ -9,6 +9,7 @@ import {
   closest,
   normalize,
   type OptionSpec,
+  otherClients,
   quote,
   UnknownOptionError,
   unsupported,
@@ -143,7 +144,7 @@ function unknownProperty(key: string, own: ClientOptions, others: readonly Clien
 export function propertiesToOptions(
   properties: Properties,
   own: ClientOptions,
-  others: readonly ClientOptions[],
+  others: readonly ClientOptions[] = otherClients(own),
 ): Record<string, unknown> {
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) {
     throw new TypeError("properties must be an object of property names to values");

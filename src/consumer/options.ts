@@ -11,7 +11,6 @@ import {
   oneOf,
   type OptionSpec,
   type OptionTable,
-  otherClients,
   registerClient,
   string,
 } from "../client/options.ts";
@@ -111,7 +110,7 @@ export const CONSUMER: ClientOptions = registerClient({ client: "Consumer", tabl
 
 /** Checks a consumer's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkConsumerOptions(options: unknown): void {
-  checkOptions(options, CONSUMER, otherClients(CONSUMER));
+  checkOptions(options, CONSUMER);
 }
 
 /**
@@ -133,5 +132,5 @@ export function checkConsumerOptions(options: unknown): void {
  * ```
  */
 export function consumerOptionsFromProperties(properties: Properties): ConsumerOptions {
-  return propertiesToOptions(properties, CONSUMER, otherClients(CONSUMER)) as unknown as ConsumerOptions;
+  return propertiesToOptions(properties, CONSUMER) as unknown as ConsumerOptions;
 }

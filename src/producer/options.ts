@@ -10,7 +10,6 @@ import {
   oneOf,
   type OptionSpec,
   type OptionTable,
-  otherClients,
   registerClient,
 } from "../client/options.ts";
 import { type Properties, propertiesToOptions } from "../client/properties.ts";
@@ -59,7 +58,7 @@ export const PRODUCER: ClientOptions = registerClient({ client: "Producer", tabl
 
 /** Checks a producer's options; throws a `TypeError`/`RangeError` naming the first bad or unknown one. */
 export function checkProducerOptions(options: unknown): void {
-  checkOptions(options, PRODUCER, otherClients(PRODUCER));
+  checkOptions(options, PRODUCER);
 }
 
 /**
@@ -80,5 +79,5 @@ export function checkProducerOptions(options: unknown): void {
  * ```
  */
 export function producerOptionsFromProperties(properties: Properties): ProducerOptions {
-  return propertiesToOptions(properties, PRODUCER, otherClients(PRODUCER)) as unknown as ProducerOptions;
+  return propertiesToOptions(properties, PRODUCER) as unknown as ProducerOptions;
 }
