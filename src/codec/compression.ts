@@ -8,7 +8,10 @@
  * batches of a fetch answer, so only the codecs an application meets are ever loaded.
  */
 import { KafkaClientError } from "../errors.ts";
+import type { CompressionCodec } from "./codec.ts";
 import { gzipCodec } from "./gzip.ts";
+
+export type { CompressionCodec };
 
 /** Kafka's compression type ids, as carried in bits 0-2 of a batch's attributes. */
 export const CompressionType = {
@@ -24,14 +27,6 @@ export type CompressionType = typeof CompressionType[keyof typeof CompressionTyp
 
 /** The lowercase name of a compression type. */
 export type CompressionName = keyof typeof CompressionType;
-
-/** Compresses and decompresses a whole record section of a batch. */
-export interface CompressionCodec {
-  /** Compresses a whole record set. */
-  compress(data: Uint8Array): Uint8Array;
-  /** Decompresses what `compress` (or another Kafka client) produced. */
-  decompress(data: Uint8Array): Uint8Array;
-}
 
 /** A compression type that has no registered codec, or an id that is no compression type at all. */
 export class UnsupportedCompressionError extends KafkaClientError {

@@ -1,6 +1,6 @@
 /** gzip compression (Kafka compression type 1), using fflate. */
 import { gunzipSync, gzipSync } from "fflate";
-import type { CompressionCodec } from "./compression.ts";
+import type { CompressionCodec } from "./codec.ts";
 
 /**
  * Deflate cannot expand data by much more than 1032:1; a gzip trailer that claims more than that is

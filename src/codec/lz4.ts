@@ -15,7 +15,7 @@
  * checks every length and offset, so corrupt input throws an `Error` instead of reading or writing out of
  * bounds.
  */
-import type { CompressionCodec } from "./compression.ts";
+import type { CompressionCodec } from "./codec.ts";
 import { readU32LE as readU32 } from "./bytes.ts";
 
 const FRAME_MAGIC = 0x184d2204;

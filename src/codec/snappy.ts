@@ -24,7 +24,7 @@
  * over; both write and read the same format.
  */
 import { snappyCompressor, snappyUncompressor } from "hysnappy";
-import type { CompressionCodec } from "./compression.ts";
+import type { CompressionCodec } from "./codec.ts";
 import { snappyCompressJs, snappyUncompressJs } from "./snappy-js.ts";
 
 /** snappy-java's magic header bytes. */

@@ -14,7 +14,7 @@
  * asks it for more memory than the data can really need.
  */
 import { concatBytes, readU32LE as readU32 } from "./bytes.ts";
-import type { CompressionCodec } from "./compression.ts";
+import type { CompressionCodec } from "./codec.ts";
 import { fromBase64, instantiateZstd, type ZstdWasm } from "./zstd-wasm.ts";
 
 const FRAME_MAGIC = 0xfd2fb528;
