@@ -102,7 +102,21 @@ export { UnknownOptionError } from "./src/client/options.ts";
 export type { Properties } from "./src/client/properties.ts";
 
 export { Producer } from "./src/producer/producer.ts";
-export { BufferExhaustedError, DeliveryTimeoutError, ProducerClosedError } from "./src/producer/errors.ts";
+export {
+  BufferExhaustedError,
+  DeliveryTimeoutError,
+  ProducerClosedError,
+  ProducerFencedError,
+  TransactionAbortedError,
+  TransactionStateError,
+  TransactionTimeoutError,
+} from "./src/producer/errors.ts";
+export type { Transaction, TransactionOffset } from "./src/producer/transaction-types.ts";
+export type {
+  TransactionalSource,
+  TransactionalWritableOptions,
+  TransformedRecord,
+} from "./src/producer/transactional-writable.ts";
 export type {
   DeliveryCallback,
   HeaderValue,
@@ -126,6 +140,7 @@ export { consumerOptionsFromProperties } from "./src/consumer/options.ts";
 export type {
   CommitCallback,
   CommitOptions,
+  ConsumerGroupMetadata,
   ConsumerMetrics,
   ConsumerOptions,
   ConsumerRebalanceListener,

@@ -1,0 +1,506 @@
+/**
+ * Transactions, as the Java client's TransactionManager: the transaction coordinator (found with
+ * FindCoordinator key type 1), InitProducerId with the transactional id, partitions added before their
+ * first batch (AddPartitionsToTxn, one request per drain) or implicitly by Produce under KIP-890,
+ * offsets committed with the transaction (AddOffsetsToTxn, TxnOffsetCommit), EndTxn, fencing and the
+ * epoch bump after errors that leave a gap in the sequence numbers (KIP-360).
+ */
+import type { Cluster } from "../client/cluster.ts";
+import type { Connection } from "../client/connection.ts";
+import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
+import type { ConsumerGroupMetadata } from "../consumer/types.ts";
+import { ERR, KafkaError } from "../protocol/errors.ts";
+import { AddOffsetsToTxn } from "../protocol/messages/add-offsets-to-txn.ts";
+import { AddPartitionsToTxn } from "../protocol/messages/add-partitions-to-txn.ts";
+import { EndTxn } from "../protocol/messages/end-txn.ts";
+import { InitProducerId } from "../protocol/messages/init-producer-id.ts";
+import { Produce } from "../protocol/messages/produce.ts";
+import { TxnOffsetCommit } from "../protocol/messages/txn-offset-commit.ts";
+import type { Accumulator, PartitionState } from "./accumulator.ts";
+import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorLookup } from "./coordinator.ts";
+import { TransactionAbortedError, TransactionTimeoutError } from "./errors.ts";
+import type { Idempotence } from "./idempotence.ts";
+import { fenced, TransactionState } from "./transaction-state.ts";
+import { checkOffsets, type TransactionOffset } from "./transaction-types.ts";
+
+/**
+ * Test hook: a producer created with this symbol set to true in its options speaks the classic
+ * transaction protocol even where the broker offers KIP-890's.
+ */
+export const FORCE_CLASSIC_TRANSACTIONS: unique symbol = Symbol("kafka-ts.forceClassicTransactions");
+
+/** What the transaction manager needs from the sender. */
+export interface TransactionSender {
+  /** Fails every record not yet sent (the transaction is being aborted, or failed). */
+  failUnsent(err: Error): void;
+  /** Resolves when every record handed over so far is settled. */
+  flush(): Promise<void>;
+  /** Schedules a drain (partitions were just added). */
+  wake(): void;
+}
+
+/** Codes after which the same request is sent again (after finding the coordinator again where it moved). */
+const RETRY: ReadonlySet<number> = new Set([
+  ERR.COORDINATOR_LOAD_IN_PROGRESS,
+  ERR.CONCURRENT_TRANSACTIONS,
+  ERR.NOT_COORDINATOR,
+  ERR.COORDINATOR_NOT_AVAILABLE,
+  ERR.UNKNOWN_TOPIC_OR_PARTITION,
+  ERR.REQUEST_TIMED_OUT,
+]);
+const MOVED: ReadonlySet<number> = new Set([ERR.NOT_COORDINATOR, ERR.COORDINATOR_NOT_AVAILABLE]);
+/** Codes that end the producer: it was fenced, or may not use its transactional id. */
+const FATAL: ReadonlySet<number> = new Set([
+  ERR.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  ERR.CLUSTER_AUTHORIZATION_FAILED,
+  ERR.UNSUPPORTED_VERSION,
+  ERR.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+]);
+/** Produce v12, EndTxn v5 and TxnOffsetCommit v5 carry KIP-890's protocol; the versions below do not. */
+const CLASSIC_PRODUCE_MAX = 11;
+const CLASSIC_END_TXN_MAX = 4;
+const CLASSIC_TXN_OFFSET_COMMIT_MAX = 4;
+/** AddPartitionsToTxn v4+ is for brokers only. */
+const CLIENT_ADD_PARTITIONS_MAX = 3;
+/** The epoch bump (InitProducerId with the current id and epoch) needs v3. */
+const EPOCH_BUMP_MIN = 3;
+
+/** Settings of the transaction manager. */
+export interface TransactionSettings {
+  transactionalId: string;
+  transactionTimeoutMs: number;
+  maxBlockMs: number;
+  /** Speak the classic protocol even where KIP-890's is offered (tests). */
+  forceClassic: boolean;
+}
+
+/** The transactional state of one producer. */
+export class TransactionManager {
+  readonly transactionalId: string;
+  readonly state: TransactionState = new TransactionState();
+  /** KIP-890 (transaction.version 2): Produce adds partitions, and every EndTxn bumps the epoch. */
+  v2 = false;
+  readonly #o: TransactionSettings;
+  readonly #cluster: Cluster;
+  readonly #idem: Idempotence;
+  readonly #acc: Accumulator;
+  #sender!: TransactionSender;
+  readonly #coordinator: CoordinatorLookup;
+  readonly #groups = new Map<string, CoordinatorLookup>();
+  /** Something may have been written to the transaction: it must end with EndTxn. */
+  #started = false;
+  /** A sent batch failed, or the coordinator lost the producer id: bump the epoch when aborting. */
+  #epochBumpRequired = false;
+  /** The coordinator does not know the producer id (INVALID_PRODUCER_ID_MAPPING): it refuses EndTxn. */
+  #skipEndTxn = false;
+  /** Partitions waiting for AddPartitionsToTxn (classic protocol). */
+  readonly #toAdd = new Set<PartitionState>();
+  #adding: Promise<void> | undefined;
+  /** sendOffsetsToTransaction calls under way: the commit waits for them. */
+  readonly #offsetCalls = new Set<Promise<void>>();
+  /** The init, commit or abort under way, which a second call of the same method joins. */
+  #running: { what: string; done: Promise<void> } | undefined;
+  #generation = 0;
+
+  constructor(cluster: Cluster, idem: Idempotence, acc: Accumulator, o: TransactionSettings) {
+    this.transactionalId = o.transactionalId;
+    this.#o = o;
+    this.#cluster = cluster;
+    this.#idem = idem;
+    this.#acc = acc;
+    this.#coordinator = new CoordinatorLookup(cluster, COORDINATOR_TRANSACTION, o.transactionalId);
+  }
+
+  /** Connects the sender (made after the manager, which it calls back). */
+  attach(sender: TransactionSender): void {
+    this.#sender = sender;
+  }
+
+  /** The highest Produce version this transaction protocol allows, if capped. */
+  get produceMaxVersion(): number | undefined {
+    return this.v2 ? undefined : CLASSIC_PRODUCE_MAX;
+  }
+
+  /** True when the partition must be added with AddPartitionsToTxn before its first batch. */
+  needsAdd(s: PartitionState): boolean {
+    return !this.v2 && !s.inTxn;
+  }
+
+  /** Counts transactions begun, so that a record that waited for metadata knows whether its own is still open. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** A Produce of this transaction is going out: under KIP-890 that starts the transaction on the broker. */
+  noteProduce(): void {
+    this.#started = true;
+  }
+
+  // ---- Calls of the facade ----
+
+  /** InitProducerId: fences older producers with the same id and aborts (or completes) their transaction. */
+  initTransactions(): Promise<void> {
+    return this.#once("initTransactions", async () => {
+      this.state.to("initializing", "initialize transactions");
+      const deadline = performance.now() + this.#o.maxBlockMs;
+      try {
+        const conn = await this.#coordinatorConnection(deadline);
+        this.v2 = !this.#o.forceClassic && supportsV2(conn);
+        await this.#initProducerId(false, deadline);
+      } catch (e) {
+        if (this.state.name === "initializing") this.state.to("uninitialized", "retry initTransactions");
+        throw e;
+      }
+      this.state.to("ready", "initialize transactions");
+    });
+  }
+
+  /** Opens a transaction (nothing is sent until the first record or offsets). */
+  beginTransaction(): void {
+    this.state.to("in-transaction", "begin a transaction");
+    this.#generation++;
+  }
+
+  /** Adds the consumer's offsets to the transaction: they are committed if and only if it commits. */
+  sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
+    const byTopic = checkOffsets(offsets, group);
+    this.state.checkSend();
+    const call = this.#sendOffsets(byTopic, group);
+    this.#offsetCalls.add(call);
+    const forget = () => this.#offsetCalls.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+
+  /** Flushes, then commits (EndTxn). Fails, leaving the transaction to abort, if a record failed. */
+  commitTransaction(): Promise<void> {
+    return this.#once("commitTransaction", async () => {
+      if (this.state.name !== "committing") this.state.to("committing", "commit the transaction");
+      const deadline = performance.now() + this.#o.maxBlockMs;
+      await this.#sender.flush();
+      if (this.#offsetCalls.size > 0) await Promise.allSettled([...this.#offsetCalls]);
+      if (this.state.name !== "committing") throw this.state.refusal("commit the transaction");
+      if (this.#started) await this.#endTxn(true, deadline);
+      this.#complete();
+      this.state.to("ready", "commit the transaction");
+    });
+  }
+
+  /** Drops the records not sent yet, waits for those in flight, then aborts (EndTxn). */
+  abortTransaction(): Promise<void> {
+    return this.#once("abortTransaction", async () => {
+      if (this.state.name !== "aborting") this.state.to("aborting", "abort the transaction");
+      const deadline = performance.now() + this.#o.maxBlockMs;
+      this.#sender.failUnsent(new TransactionAbortedError("not sent: the transaction was aborted"));
+      await this.#sender.flush();
+      if (this.#offsetCalls.size > 0) await Promise.allSettled([...this.#offsetCalls]);
+      this.state.throwIfFatal();
+      if (this.#started && !this.#skipEndTxn) await this.#endTxn(false, deadline);
+      if (this.#epochBumpRequired && (!this.v2 || this.#skipEndTxn)) {
+        this.state.to("initializing", "bump the producer epoch");
+        await this.#initProducerId(true, deadline);
+      }
+      this.#complete();
+      this.state.to("ready", "abort the transaction");
+    });
+  }
+
+  // ---- Hooks of the sender ----
+
+  /** Adds these partitions to the transaction with one AddPartitionsToTxn (plus any that come meanwhile). */
+  addPartitions(states: readonly PartitionState[]): void {
+    for (const s of states) this.#toAdd.add(s);
+    if (this.#adding) return;
+    this.#adding = this.#addLoop().finally(() => (this.#adding = undefined));
+  }
+
+  /**
+   * A batch of the transaction failed for good. Fencing ends the producer; anything else fails the
+   * transaction, which must be aborted. Returns the error to report for the batch's records.
+   */
+  batchFailed(err: Error, sent: boolean): Error {
+    if (sent) this.#epochBumpRequired = true;
+    if (err instanceof KafkaError) {
+      // INVALID_PRODUCER_EPOCH on Produce means the coordinator aborted the transaction (it timed out):
+      // abortable, as KIP-588 has it. PRODUCER_FENCED is a newer producer.
+      if (err.code === ERR.PRODUCER_FENCED) return this.#fatal(fenced(this.transactionalId, err));
+      if (FATAL.has(err.code)) return this.#fatal(err);
+    }
+    this.#abortable(err);
+    return err;
+  }
+
+  // ---- Requests ----
+
+  async #addLoop(): Promise<void> {
+    const deadline = performance.now() + this.#o.maxBlockMs;
+    while (this.#toAdd.size > 0) {
+      const states = [...this.#toAdd];
+      this.#toAdd.clear();
+      if (this.state.name !== "in-transaction" && this.state.name !== "committing") return;
+      const topics = new Map<string, number[]>();
+      for (const s of states) {
+        const list = topics.get(s.topic);
+        if (list) list.push(s.partition);
+        else topics.set(s.topic, [s.partition]);
+      }
+      try {
+        const code = await this.#call("AddPartitionsToTxn", this.#coordinator, deadline, async (conn) => {
+          const res = await conn.send(AddPartitionsToTxn, {
+            v3AndBelowTransactionalId: this.transactionalId,
+            v3AndBelowProducerId: this.#idem.producerId,
+            v3AndBelowProducerEpoch: this.#idem.epoch,
+            v3AndBelowTopics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+          }, { version: Math.min(conn.versionFor(AddPartitionsToTxn), CLIENT_ADD_PARTITIONS_MAX) });
+          if (res.errorCode !== 0) return res.errorCode;
+          // The first error that is not OPERATION_NOT_ATTEMPTED (the echo of another partition's error).
+          let code = 0;
+          for (const t of res.resultsByTopicV3AndBelow) {
+            for (const p of t.resultsByPartition) {
+              const c = p.partitionErrorCode;
+              if (c !== 0 && (code === 0 || code === ERR.OPERATION_NOT_ATTEMPTED)) code = c;
+            }
+          }
+          return code;
+        });
+        if (code !== 0) {
+          this.#failWith(code, "AddPartitionsToTxn");
+          return;
+        }
+      } catch (e) {
+        this.#abortable(e as Error);
+        return;
+      }
+      this.#started = true;
+      for (const s of states) s.inTxn = true;
+      this.#sender.wake();
+    }
+  }
+
+  async #sendOffsets(byTopic: Map<string, TransactionOffset[]>, group: ConsumerGroupMetadata): Promise<void> {
+    const deadline = performance.now() + this.#o.maxBlockMs;
+    try {
+      if (!this.v2) {
+        const code = await this.#call("AddOffsetsToTxn", this.#coordinator, deadline, async (conn) => {
+          const res = await conn.send(AddOffsetsToTxn, {
+            transactionalId: this.transactionalId,
+            producerId: this.#idem.producerId,
+            producerEpoch: this.#idem.epoch,
+            groupId: group.groupId,
+          });
+          return res.errorCode;
+        });
+        if (code !== 0) throw this.#failWith(code, "AddOffsetsToTxn");
+      }
+      // Under KIP-890 TxnOffsetCommit itself adds the group's offsets to the transaction.
+      this.#started = true;
+      let lookup = this.#groups.get(group.groupId);
+      if (!lookup) {
+        this.#groups.set(
+          group.groupId,
+          lookup = new CoordinatorLookup(this.#cluster, COORDINATOR_GROUP, group.groupId),
+        );
+      }
+      const code = await this.#call("TxnOffsetCommit", lookup, deadline, async (conn) => {
+        const max = conn.versionFor(TxnOffsetCommit);
+        const res = await conn.send(TxnOffsetCommit, {
+          transactionalId: this.transactionalId,
+          groupId: group.groupId,
+          producerId: this.#idem.producerId,
+          producerEpoch: this.#idem.epoch,
+          generationId: group.generationId,
+          memberId: group.memberId,
+          groupInstanceId: group.groupInstanceId,
+          topics: [...byTopic].map(([name, list]) => ({
+            name,
+            partitions: list.map((o) => ({
+              partitionIndex: o.partition,
+              committedOffset: o.offset,
+              committedLeaderEpoch: o.leaderEpoch ?? -1,
+              committedMetadata: o.metadata ?? null,
+            })),
+          })),
+        }, { version: this.v2 ? max : Math.min(max, CLASSIC_TXN_OFFSET_COMMIT_MAX) });
+        let code = 0;
+        for (const t of res.topics) {
+          for (const p of t.partitions) if (p.errorCode !== 0 && code === 0) code = p.errorCode;
+        }
+        return code;
+      });
+      if (code !== 0) throw this.#failWith(code, "TxnOffsetCommit");
+    } catch (e) {
+      if (e instanceof TransactionTimeoutError) this.#abortable(e);
+      throw e;
+    }
+  }
+
+  async #endTxn(commit: boolean, deadline: number): Promise<void> {
+    let producerId = -1n;
+    let epoch = -1;
+    const code = await this.#call("EndTxn", this.#coordinator, deadline, async (conn) => {
+      const max = conn.versionFor(EndTxn);
+      const res = await conn.send(EndTxn, {
+        transactionalId: this.transactionalId,
+        producerId: this.#idem.producerId,
+        producerEpoch: this.#idem.epoch,
+        committed: commit,
+      }, { version: this.v2 ? max : Math.min(max, CLASSIC_END_TXN_MAX) });
+      producerId = res.producerId;
+      epoch = res.producerEpoch;
+      return res.errorCode;
+    });
+    if (code !== 0) throw this.#failWith(code, "EndTxn");
+    if (this.v2 && epoch >= 0) {
+      // KIP-890: the coordinator bumped the epoch (or, when it ran out, gave a new producer id).
+      this.#adopt(producerId >= 0n ? producerId : this.#idem.producerId, epoch);
+    }
+  }
+
+  /** InitProducerId at the coordinator; `bump` sends the current id and epoch to get the next epoch. */
+  async #initProducerId(bump: boolean, deadline: number): Promise<void> {
+    let producerId = -1n;
+    let epoch = -1;
+    const code = await this.#call("InitProducerId", this.#coordinator, deadline, async (conn) => {
+      if (bump && conn.versionFor(InitProducerId) < EPOCH_BUMP_MIN) return ERR.UNSUPPORTED_VERSION;
+      const res = await conn.send(InitProducerId, {
+        transactionalId: this.transactionalId,
+        transactionTimeoutMs: this.#o.transactionTimeoutMs,
+        producerId: bump ? this.#idem.producerId : -1n,
+        producerEpoch: bump ? this.#idem.epoch : -1,
+      });
+      producerId = res.producerId;
+      epoch = res.producerEpoch;
+      return res.errorCode;
+    });
+    if (code === ERR.PRODUCER_FENCED || code === ERR.INVALID_PRODUCER_EPOCH) {
+      throw this.#fatal(fenced(this.transactionalId, KafkaError.fromCode(code, { api: "InitProducerId" })));
+    }
+    if (code !== 0) {
+      throw this.#fatal(
+        KafkaError.fromCode(code, { api: "InitProducerId", transactionalId: this.transactionalId }),
+      );
+    }
+    this.#adopt(producerId, epoch);
+  }
+
+  async #coordinatorConnection(deadline: number): Promise<Connection> {
+    let conn: Connection | undefined;
+    const code = await this.#call("FindCoordinator", this.#coordinator, deadline, (c) => {
+      conn = c;
+      return Promise.resolve(0);
+    });
+    if (code !== 0 || !conn) throw this.#fatal(KafkaError.fromCode(code, { api: "FindCoordinator" }));
+    return conn;
+  }
+
+  /**
+   * Sends a request to a coordinator until it answers with a code that is not retried: the coordinator is
+   * looked up again after it moved or the connection failed; busy coordinators are retried with backoff.
+   * Past `deadline` (maxBlockMs) it fails with `TransactionTimeoutError`.
+   */
+  async #call(
+    what: string,
+    lookup: CoordinatorLookup,
+    deadline: number,
+    send: (conn: Connection) => Promise<number>,
+  ): Promise<number> {
+    const retry = this.#cluster.retryOptions;
+    for (let attempt = 0;; attempt++) {
+      let code: number;
+      try {
+        code = await send(await lookup.connection());
+      } catch (e) {
+        if (e instanceof KafkaError) code = e.code; // from FindCoordinator
+        else if (isRetriable(e)) {
+          lookup.invalidate();
+          code = ERR.COORDINATOR_NOT_AVAILABLE;
+        } else throw e;
+      }
+      if (!RETRY.has(code)) return code;
+      if (MOVED.has(code)) lookup.invalidate();
+      if (this.state.fatal) this.state.throwIfFatal();
+      // The previous transaction is still completing: come back soon rather than after a full backoff.
+      const wait = code === ERR.CONCURRENT_TRANSACTIONS
+        ? Math.min(20 * 2 ** attempt, backoffMs(attempt, retry))
+        : backoffMs(attempt, retry);
+      if (performance.now() + wait > deadline) {
+        throw new TransactionTimeoutError(
+          `${what} for transactionalId ${JSON.stringify(this.transactionalId)} did not complete within ` +
+            `maxBlockMs (${this.#o.maxBlockMs}); last error ${
+              KafkaError.fromCode(code).name
+            }. Call again to resume`,
+        );
+      }
+      await sleep(wait);
+    }
+  }
+
+  // ---- State ----
+
+  /** Sorts an error code of a transactional request: fatal (fenced) or abortable. Returns the error. */
+  #failWith(code: number, api: string): Error {
+    if (code === ERR.PRODUCER_FENCED || code === ERR.INVALID_PRODUCER_EPOCH) {
+      return this.#fatal(fenced(this.transactionalId, KafkaError.fromCode(code, { api })));
+    }
+    const err = KafkaError.fromCode(code, { api, transactionalId: this.transactionalId });
+    if (FATAL.has(code)) return this.#fatal(err);
+    if (code === ERR.UNKNOWN_PRODUCER_ID || code === ERR.INVALID_PRODUCER_ID_MAPPING) {
+      this.#epochBumpRequired = true;
+      if (code === ERR.INVALID_PRODUCER_ID_MAPPING) this.#skipEndTxn = true;
+    }
+    this.#abortable(err);
+    return err;
+  }
+
+  #abortable(e: Error): void {
+    if (this.state.abortable(e)) {
+      this.#sender.failUnsent(
+        new TransactionAbortedError(`not sent: the transaction failed (${e.message})`, { cause: e }),
+      );
+    }
+  }
+
+  #fatal(e: Error): Error {
+    this.state.fatalError(e);
+    this.#sender.failUnsent(e);
+    return e;
+  }
+
+  /** A new producer id or epoch: every partition's sequence starts again at 0. */
+  #adopt(producerId: bigint, epoch: number): void {
+    this.#idem.producerId = producerId;
+    this.#idem.epoch = epoch;
+    for (const s of this.#acc.states()) {
+      s.nextSequence = 0;
+      s.acked = false;
+    }
+  }
+
+  /** The transaction is over: its partitions must be added again to the next one. */
+  #complete(): void {
+    for (const s of this.#acc.states()) s.inTxn = false;
+    this.#toAdd.clear();
+    this.#started = false;
+    this.#epochBumpRequired = false;
+    this.#skipEndTxn = false;
+  }
+
+  /** Runs `fn` unless the same call is under way, which the caller then joins. */
+  #once(what: string, fn: () => Promise<void>): Promise<void> {
+    if (this.#running) {
+      if (this.#running.what === what) return this.#running.done;
+      return Promise.reject(this.state.refusal(`${what}() while ${this.#running.what}() runs`));
+    }
+    const done = fn().finally(() => (this.#running = undefined));
+    this.#running = { what, done };
+    return done;
+  }
+}
+
+/** Whether the broker offers KIP-890's protocol: transaction.version 2 and the versions that carry it. */
+export function supportsV2(conn: Connection): boolean {
+  const produce = conn.apiVersions.get(Produce.key);
+  const endTxn = conn.apiVersions.get(EndTxn.key);
+  return (conn.finalizedFeatures.get("transaction.version") ?? 0) >= 2 &&
+    produce !== undefined && produce.max >= 12 && endTxn !== undefined && endTxn.max >= 5;
+}
