@@ -4,6 +4,7 @@
  * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts).
  */
 import { Cluster, type TopicInfo } from "../client/cluster.ts";
+import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
 import { Accumulator, type Ack, BufferPool } from "./accumulator.ts";
 import {
   DeliveryTimeoutError,
@@ -360,7 +361,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       try {
         await withDeadline(this.#sender.start(), deadline, "a producer id");
         const t = info ??
-          await withDeadline(this.#cluster.topic(topic), deadline, `metadata for topic ${topic}`);
+          await withDeadline(this.#topic(topic, deadline), deadline, `metadata for topic ${topic}`);
         await this.#pool.reserve(prepared.bytes, Math.max(0, deadline - performance.now()));
         if (txn !== undefined && (txn.generation !== generation || txn.state.name !== "in-transaction")) {
           this.#pool.release(prepared.bytes);
@@ -379,6 +380,24 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       () => this.#arriving.delete(arriving),
     );
     return arriving;
+  }
+
+  /** A topic's metadata; as in the Java client, retriable failures are retried until `maxBlockMs`. */
+  async #topic(topic: string, deadline: number): Promise<TopicInfo> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#cluster.topic(topic);
+      } catch (e) {
+        if (!isRetriable(e) || this.#closed) throw e;
+        const wait = backoffMs(attempt, this.#cluster.retryOptions);
+        if (performance.now() + wait >= deadline) {
+          throw new DeliveryTimeoutError(`metadata for topic ${topic} not available within maxBlockMs`, {
+            cause: e,
+          });
+        }
+        await sleep(wait);
+      }
+    }
   }
 
   /** Routes a record whose bytes are reserved and hands it to the sender; gives the bytes back if it fails. */
