@@ -328,9 +328,16 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     return this.#txn;
   }
 
-  /** Flushes, then disconnects. Sends after this fail with `ProducerClosedError`. */
+  /**
+   * Flushes (aborting an open transaction first), then disconnects. Sends after this fail with
+   * `ProducerClosedError`.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // As the Java client: an open transaction is aborted, so that read_committed consumers need not wait
+    // for the coordinator to time it out.
+    const txn = this.#txn?.state.name;
+    if (txn === "in-transaction" || txn === "abortable-error") await this.abortTransaction().catch(() => {});
     await this.#flushAll();
     this.#closed = true;
     this.#pool.failAll(new ProducerClosedError("producer closed"));

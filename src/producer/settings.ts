@@ -48,6 +48,9 @@ export function resolveSettings<K, V>(options: ProducerOptions<K, V>): ProducerS
   // asked for explicitly with them.
   const idempotent = options.idempotent ??
     (transactionalId !== undefined || (acks !== 0 && acks !== 1 && maxInFlight <= 5));
+  if (transactionalId !== undefined && (acks === 0 || acks === 1)) {
+    throw new RangeError(`a transactional producer needs acks "all", got acks ${acks}`);
+  }
   if (idempotent && (acks === 0 || acks === 1)) {
     throw new RangeError(`idempotent producers need acks "all"; set idempotent: false to use acks ${acks}`);
   }

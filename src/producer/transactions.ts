@@ -164,7 +164,7 @@ export class TransactionManager {
   /** Adds the consumer's offsets to the transaction: they are committed if and only if it commits. */
   sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
     const byTopic = checkOffsets(offsets, group);
-    this.state.checkSend();
+    if (this.state.name !== "in-transaction") throw this.state.refusal("send offsets outside a transaction");
     const call = this.#sendOffsets(byTopic, group);
     this.#offsetCalls.add(call);
     const forget = () => this.#offsetCalls.delete(call);

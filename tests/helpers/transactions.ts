@@ -10,17 +10,21 @@ const dec = new TextDecoder();
 
 /**
  * Every record of `topic` from the start up to the end offsets taken when called (for read_committed:
- * the last stable offset), with our consumer and no group.
+ * the last stable offset), with our consumer and no group. With `settle` (the default for read_committed)
+ * it first waits, up to 10 s, until no transaction is open or completing there: a commit returns before the
+ * coordinator has written its markers, and until then the last stable offset lags behind.
  */
 export async function readTopic(
   topic: string,
   partitions: number,
   isolationLevel: "read_committed" | "read_uncommitted",
   bootstrapServers = bootstrap(),
+  settle = isolationLevel === "read_committed",
 ): Promise<ConsumerRecord[]> {
   const consumer = new Consumer({ bootstrapServers, isolationLevel, autoOffsetReset: "earliest" });
+  const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
   try {
-    const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
+    if (settle) await settled(bootstrapServers, tps, consumer);
     consumer.assign(tps);
     const end = await consumer.endOffsets(tps);
     const out: ConsumerRecord[] = [];
@@ -36,6 +40,25 @@ export async function readTopic(
     return out;
   } finally {
     await consumer.close();
+  }
+}
+
+/** Waits until the last stable offsets (of `committed`) reach the high watermarks. */
+async function settled(
+  bootstrapServers: string,
+  tps: { topic: string; partition: number }[],
+  committed: Consumer,
+): Promise<void> {
+  const uncommitted = new Consumer({ bootstrapServers });
+  try {
+    const deadline = performance.now() + 10_000;
+    while (performance.now() < deadline) {
+      const [lso, hw] = await Promise.all([committed.endOffsets(tps), uncommitted.endOffsets(tps)]);
+      if ([...hw].every(([k, v]) => lso.get(k) === v)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await uncommitted.close();
   }
 }
 

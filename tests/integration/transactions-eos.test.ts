@@ -50,7 +50,7 @@ describe("exactly once through SIGKILL", () => {
       const child = start(detectRuntime(), file, { env });
       await child.waitFor(/^ready$/);
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
-      const seen = (await readTopic(output, 3, "read_committed")).length;
+      const seen = (await readTopic(output, 3, "read_committed", bootstrap(), false)).length;
       if (seen < INPUTS) killedMidway++;
       await kill(child);
     }
@@ -63,7 +63,7 @@ describe("exactly once through SIGKILL", () => {
       const deadline = performance.now() + 60_000;
       while (committed < INPUTS && performance.now() < deadline) {
         await new Promise((r) => setTimeout(r, 1000));
-        committed = (await readTopic(output, 3, "read_committed")).length;
+        committed = (await readTopic(output, 3, "read_committed", bootstrap(), false)).length;
       }
     } finally {
       await kill(last);

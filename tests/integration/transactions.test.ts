@@ -234,6 +234,11 @@ describe("transactions against a real broker", () => {
       return true;
     });
     await assert.rejects(p.commitTransaction(), /cannot commit the transaction: .* ready/);
+    const group = { groupId: "g", generationId: -1, memberId: "", groupInstanceId: null };
+    await assert.rejects(
+      p.sendOffsetsToTransaction([{ topic: t, partition: 0, offset: 1n }], group),
+      /cannot send offsets outside a transaction: .* ready/,
+    );
     await assert.rejects(p.initTransactions(), /cannot initialize transactions: .* ready/);
     p.beginTransaction();
     assert.throws(() => p.beginTransaction(), /cannot begin a transaction: .* in a transaction/);
@@ -264,10 +269,28 @@ describe("transactions against a real broker", () => {
     assert.equal((await readTopic(t, 1, "read_uncommitted")).length, 0);
   });
 
+  it("close() aborts an open transaction, so read_committed readers are not held up", async () => {
+    const t = await topic("txn-close", 1);
+    const p = producer(uniqueTopic("txid"), false);
+    await p.initTransactions();
+    p.beginTransaction();
+    await p.send({ topic: t, value: "left open" });
+    await p.close();
+    const next = producer(uniqueTopic("txid"), false);
+    await next.transaction((tx) => tx.send({ topic: t, value: "after" }));
+    // An open transaction would pin the last stable offset before "after" until it timed out.
+    assert.deepEqual(values(await readTopic(t, 1, "read_committed")), ["after"]);
+    assert.deepEqual(values(await readTopic(t, 1, "read_uncommitted")), ["left open", "after"]);
+  });
+
   it("rejects transactionalId with idempotent: false, naming both", () => {
     assert.throws(
       () => new Producer({ bootstrapServers: bootstrap(), transactionalId: "x", idempotent: false }),
       /transactional producer is idempotent: drop idempotent: false/,
+    );
+    assert.throws(
+      () => new Producer({ bootstrapServers: bootstrap(), transactionalId: "x", acks: 1 }),
+      /a transactional producer needs acks "all", got acks 1/,
     );
     assert.throws(
       () => new Producer({ bootstrapServers: bootstrap() }).beginTransaction(),
