@@ -178,6 +178,7 @@ export class TransactionManager {
       if (this.state.name !== "committing") this.state.to("committing", "commit the transaction");
       const deadline = performance.now() + this.#o.maxBlockMs;
       await this.#sender.flush();
+      if (this.#adding) await this.#adding;
       if (this.#offsetCalls.size > 0) await Promise.allSettled([...this.#offsetCalls]);
       if (this.state.name !== "committing") throw this.state.refusal("commit the transaction");
       if (this.#started) await this.#endTxn(true, deadline);
@@ -193,6 +194,8 @@ export class TransactionManager {
       const deadline = performance.now() + this.#o.maxBlockMs;
       this.#sender.failUnsent(new TransactionAbortedError("not sent: the transaction was aborted"));
       await this.#sender.flush();
+      // An AddPartitionsToTxn still out must land in this transaction, not mark partitions of the next one.
+      if (this.#adding) await this.#adding;
       if (this.#offsetCalls.size > 0) await Promise.allSettled([...this.#offsetCalls]);
       this.state.throwIfFatal();
       if (this.#started && !this.#skipEndTxn) await this.#endTxn(false, deadline);
