@@ -90,9 +90,16 @@ export function transactionalWritable<K, V>(
   let writing = false;
   let due = false;
   let committing: Promise<void> | undefined;
+  /**
+   * The member as it was when the transaction began: if a rebalance moves the group on meanwhile, the
+   * coordinator refuses the offsets (ILLEGAL_GENERATION) and the transaction aborts, so that inputs a new
+   * owner may already be reading again are never committed twice.
+   */
+  let member = consumer.groupMetadata();
 
   const begin = () => {
     producer.beginTransaction();
+    member = consumer.groupMetadata();
     open = true;
     inputs = 0;
     timer = setTimeout(onTimer, maxMs);
@@ -108,7 +115,7 @@ export function transactionalWritable<K, V>(
       if (pendingOffsets > 0) {
         const list: TransactionOffset[] = [];
         for (const byPartition of offsets.values()) for (const o of byPartition.values()) list.push({ ...o });
-        await producer.sendOffsetsToTransaction(list, consumer.groupMetadata());
+        await producer.sendOffsetsToTransaction(list, member);
       }
       await producer.commitTransaction();
       open = false;

@@ -269,6 +269,37 @@ describe("transactions against a real broker", () => {
     assert.equal((await readTopic(t, 1, "read_uncommitted")).length, 0);
   });
 
+  it("offsets from a member whose generation has passed fail the transaction, which abort recovers", async () => {
+    const t = await topic("txn-generation", 1);
+    const groupId = uniqueTopic("txn-gen-group");
+    const consumer = new Consumer({ bootstrapServers: bootstrap(), groupId, enableAutoCommit: false });
+    const p = producer(uniqueTopic("txid"), false);
+    try {
+      consumer.subscribe([t]);
+      const deadline = performance.now() + 30_000;
+      while (consumer.assignment().length === 0 && performance.now() < deadline) await consumer.poll(100);
+      const member = consumer.groupMetadata();
+      assert.ok(member.generationId >= 1 && member.memberId !== "", JSON.stringify(member));
+      await p.initTransactions();
+      p.beginTransaction();
+      await p.send({ topic: t, value: "fenced-offsets" });
+      const stale = { ...member, generationId: member.generationId + 1 }; // as after a rebalance
+      await assert.rejects(
+        p.sendOffsetsToTransaction([{ topic: t, partition: 0, offset: 1n }], stale),
+        /ILLEGAL_GENERATION/,
+      );
+      await assert.rejects(p.commitTransaction(), (e) => e instanceof TransactionStateError && e.abortable);
+      await p.abortTransaction();
+      p.beginTransaction();
+      await p.send({ topic: t, value: "next" });
+      await p.sendOffsetsToTransaction([{ topic: t, partition: 0, offset: 2n }], consumer.groupMetadata());
+      await p.commitTransaction();
+      assert.deepEqual(values(await readTopic(t, 1, "read_committed")), ["next"]);
+    } finally {
+      await consumer.close();
+    }
+  });
+
   it("close() aborts an open transaction, so read_committed readers are not held up", async () => {
     const t = await topic("txn-close", 1);
     const p = producer(uniqueTopic("txid"), false);
