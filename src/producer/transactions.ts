@@ -1,25 +1,16 @@
 /**
- * Transactions, as the Java client's TransactionManager: the transaction coordinator (found with
- * FindCoordinator key type 1), InitProducerId with the transactional id, partitions added before their
- * first batch (AddPartitionsToTxn, one request per drain) or implicitly by Produce under KIP-890,
- * offsets committed with the transaction (AddOffsetsToTxn, TxnOffsetCommit), EndTxn, fencing and the
- * epoch bump after errors that leave a gap in the sequence numbers (KIP-360).
+ * Transactions, as the Java client's TransactionManager: the state machine, partitions added before their
+ * first batch (AddPartitionsToTxn, one request per drain) or implicitly by Produce under KIP-890, offsets
+ * committed with the transaction, EndTxn, fencing, and the epoch bump after errors that leave a gap in the
+ * sequence numbers (KIP-360). The requests themselves are in transaction-requests.ts.
  */
 import type { Cluster } from "../client/cluster.ts";
-import type { Connection } from "../client/connection.ts";
-import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
 import type { ConsumerGroupMetadata } from "../consumer/types.ts";
 import { ERR, KafkaError } from "../protocol/errors.ts";
-import { AddOffsetsToTxn } from "../protocol/messages/add-offsets-to-txn.ts";
-import { AddPartitionsToTxn } from "../protocol/messages/add-partitions-to-txn.ts";
-import { EndTxn } from "../protocol/messages/end-txn.ts";
-import { InitProducerId } from "../protocol/messages/init-producer-id.ts";
-import { Produce } from "../protocol/messages/produce.ts";
-import { TxnOffsetCommit } from "../protocol/messages/txn-offset-commit.ts";
 import type { Accumulator, PartitionState } from "./accumulator.ts";
-import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorLookup } from "./coordinator.ts";
 import { TransactionAbortedError, TransactionTimeoutError } from "./errors.ts";
 import type { Idempotence } from "./idempotence.ts";
+import { CLASSIC_PRODUCE_MAX, type IdAndEpoch, TransactionRequests } from "./transaction-requests.ts";
 import { fenced, TransactionState } from "./transaction-state.ts";
 import { checkOffsets, type TransactionOffset } from "./transaction-types.ts";
 
@@ -39,31 +30,13 @@ export interface TransactionSender {
   wake(): void;
 }
 
-/** Codes after which the same request is sent again (after finding the coordinator again where it moved). */
-const RETRY: ReadonlySet<number> = new Set([
-  ERR.COORDINATOR_LOAD_IN_PROGRESS,
-  ERR.CONCURRENT_TRANSACTIONS,
-  ERR.NOT_COORDINATOR,
-  ERR.COORDINATOR_NOT_AVAILABLE,
-  ERR.UNKNOWN_TOPIC_OR_PARTITION,
-  ERR.REQUEST_TIMED_OUT,
-]);
-const MOVED: ReadonlySet<number> = new Set([ERR.NOT_COORDINATOR, ERR.COORDINATOR_NOT_AVAILABLE]);
-/** Codes that end the producer: it was fenced, or may not use its transactional id. */
+/** Codes that end the producer: it may not use its transactional id, or the broker cannot serve it. */
 const FATAL: ReadonlySet<number> = new Set([
   ERR.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
   ERR.CLUSTER_AUTHORIZATION_FAILED,
   ERR.UNSUPPORTED_VERSION,
   ERR.UNSUPPORTED_FOR_MESSAGE_FORMAT,
 ]);
-/** Produce v12, EndTxn v5 and TxnOffsetCommit v5 carry KIP-890's protocol; the versions below do not. */
-const CLASSIC_PRODUCE_MAX = 11;
-const CLASSIC_END_TXN_MAX = 4;
-const CLASSIC_TXN_OFFSET_COMMIT_MAX = 4;
-/** AddPartitionsToTxn v4+ is for brokers only. */
-const CLIENT_ADD_PARTITIONS_MAX = 3;
-/** The epoch bump (InitProducerId with the current id and epoch) needs v3. */
-const EPOCH_BUMP_MIN = 3;
 
 /** Settings of the transaction manager. */
 export interface TransactionSettings {
@@ -78,15 +51,11 @@ export interface TransactionSettings {
 export class TransactionManager {
   readonly transactionalId: string;
   readonly state: TransactionState = new TransactionState();
-  /** KIP-890 (transaction.version 2): Produce adds partitions, and every EndTxn bumps the epoch. */
-  v2 = false;
   readonly #o: TransactionSettings;
-  readonly #cluster: Cluster;
   readonly #idem: Idempotence;
   readonly #acc: Accumulator;
+  readonly #requests: TransactionRequests;
   #sender!: TransactionSender;
-  readonly #coordinator: CoordinatorLookup;
-  readonly #groups = new Map<string, CoordinatorLookup>();
   /** Something may have been written to the transaction: it must end with EndTxn. */
   #started = false;
   /** A sent batch failed, or the coordinator lost the producer id: bump the epoch when aborting. */
@@ -105,10 +74,14 @@ export class TransactionManager {
   constructor(cluster: Cluster, idem: Idempotence, acc: Accumulator, o: TransactionSettings) {
     this.transactionalId = o.transactionalId;
     this.#o = o;
-    this.#cluster = cluster;
     this.#idem = idem;
     this.#acc = acc;
-    this.#coordinator = new CoordinatorLookup(cluster, COORDINATOR_TRANSACTION, o.transactionalId);
+    this.#requests = new TransactionRequests(cluster, idem, o, () => this.state.throwIfFatal());
+  }
+
+  /** KIP-890 (transaction.version 2): Produce adds partitions, and every EndTxn bumps the epoch. */
+  get v2(): boolean {
+    return this.#requests.v2;
   }
 
   /** Connects the sender (made after the manager, which it calls back). */
@@ -144,8 +117,8 @@ export class TransactionManager {
       this.state.to("initializing", "initialize transactions");
       const deadline = performance.now() + this.#o.maxBlockMs;
       try {
-        const conn = await this.#coordinatorConnection(deadline);
-        this.v2 = !this.#o.forceClassic && supportsV2(conn);
+        const code = await this.#requests.discover(deadline, this.#o.forceClassic);
+        if (code !== 0) throw this.#fatal(KafkaError.fromCode(code, { api: "FindCoordinator" }));
         await this.#initProducerId(false, deadline);
       } catch (e) {
         if (this.state.name === "initializing") this.state.to("uninitialized", "retry initTransactions");
@@ -248,24 +221,7 @@ export class TransactionManager {
         else topics.set(s.topic, [s.partition]);
       }
       try {
-        const code = await this.#call("AddPartitionsToTxn", this.#coordinator, deadline, async (conn) => {
-          const res = await conn.send(AddPartitionsToTxn, {
-            v3AndBelowTransactionalId: this.transactionalId,
-            v3AndBelowProducerId: this.#idem.producerId,
-            v3AndBelowProducerEpoch: this.#idem.epoch,
-            v3AndBelowTopics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-          }, { version: Math.min(conn.versionFor(AddPartitionsToTxn), CLIENT_ADD_PARTITIONS_MAX) });
-          if (res.errorCode !== 0) return res.errorCode;
-          // The first error that is not OPERATION_NOT_ATTEMPTED (the echo of another partition's error).
-          let code = 0;
-          for (const t of res.resultsByTopicV3AndBelow) {
-            for (const p of t.resultsByPartition) {
-              const c = p.partitionErrorCode;
-              if (c !== 0 && (code === 0 || code === ERR.OPERATION_NOT_ATTEMPTED)) code = c;
-            }
-          }
-          return code;
-        });
+        const code = await this.#requests.addPartitions(topics, deadline);
         if (code !== 0) {
           this.#failWith(code, "AddPartitionsToTxn");
           return;
@@ -284,52 +240,12 @@ export class TransactionManager {
     const deadline = performance.now() + this.#o.maxBlockMs;
     try {
       if (!this.v2) {
-        const code = await this.#call("AddOffsetsToTxn", this.#coordinator, deadline, async (conn) => {
-          const res = await conn.send(AddOffsetsToTxn, {
-            transactionalId: this.transactionalId,
-            producerId: this.#idem.producerId,
-            producerEpoch: this.#idem.epoch,
-            groupId: group.groupId,
-          });
-          return res.errorCode;
-        });
+        const code = await this.#requests.addOffsets(group.groupId, deadline);
         if (code !== 0) throw this.#failWith(code, "AddOffsetsToTxn");
       }
       // Under KIP-890 TxnOffsetCommit itself adds the group's offsets to the transaction.
       this.#started = true;
-      let lookup = this.#groups.get(group.groupId);
-      if (!lookup) {
-        this.#groups.set(
-          group.groupId,
-          lookup = new CoordinatorLookup(this.#cluster, COORDINATOR_GROUP, group.groupId),
-        );
-      }
-      const code = await this.#call("TxnOffsetCommit", lookup, deadline, async (conn) => {
-        const max = conn.versionFor(TxnOffsetCommit);
-        const res = await conn.send(TxnOffsetCommit, {
-          transactionalId: this.transactionalId,
-          groupId: group.groupId,
-          producerId: this.#idem.producerId,
-          producerEpoch: this.#idem.epoch,
-          generationId: group.generationId,
-          memberId: group.memberId,
-          groupInstanceId: group.groupInstanceId,
-          topics: [...byTopic].map(([name, list]) => ({
-            name,
-            partitions: list.map((o) => ({
-              partitionIndex: o.partition,
-              committedOffset: o.offset,
-              committedLeaderEpoch: o.leaderEpoch ?? -1,
-              committedMetadata: o.metadata ?? null,
-            })),
-          })),
-        }, { version: this.v2 ? max : Math.min(max, CLASSIC_TXN_OFFSET_COMMIT_MAX) });
-        let code = 0;
-        for (const t of res.topics) {
-          for (const p of t.partitions) if (p.errorCode !== 0 && code === 0) code = p.errorCode;
-        }
-        return code;
-      });
+      const code = await this.#requests.txnOffsetCommit(byTopic, group, deadline);
       if (code !== 0) throw this.#failWith(code, "TxnOffsetCommit");
     } catch (e) {
       if (e instanceof TransactionTimeoutError) this.#abortable(e);
@@ -338,104 +254,28 @@ export class TransactionManager {
   }
 
   async #endTxn(commit: boolean, deadline: number): Promise<void> {
-    let producerId = -1n;
-    let epoch = -1;
-    const code = await this.#call("EndTxn", this.#coordinator, deadline, async (conn) => {
-      const max = conn.versionFor(EndTxn);
-      const res = await conn.send(EndTxn, {
-        transactionalId: this.transactionalId,
-        producerId: this.#idem.producerId,
-        producerEpoch: this.#idem.epoch,
-        committed: commit,
-      }, { version: this.v2 ? max : Math.min(max, CLASSIC_END_TXN_MAX) });
-      producerId = res.producerId;
-      epoch = res.producerEpoch;
-      return res.errorCode;
-    });
-    if (code !== 0) throw this.#failWith(code, "EndTxn");
-    if (this.v2 && epoch >= 0) {
-      // KIP-890: the coordinator bumped the epoch (or, when it ran out, gave a new producer id).
-      this.#adopt(producerId >= 0n ? producerId : this.#idem.producerId, epoch);
+    const res = await this.#requests.endTxn(commit, deadline);
+    if (res.code !== 0) throw this.#failWith(res.code, "EndTxn");
+    // KIP-890: the coordinator bumped the epoch (or, when it ran out, gave a new producer id).
+    if (this.v2 && res.epoch >= 0) {
+      this.#adopt(res.producerId >= 0n ? res : { ...res, producerId: this.#idem.producerId });
     }
   }
 
   /** InitProducerId at the coordinator; `bump` sends the current id and epoch to get the next epoch. */
   async #initProducerId(bump: boolean, deadline: number): Promise<void> {
-    let producerId = -1n;
-    let epoch = -1;
-    const code = await this.#call("InitProducerId", this.#coordinator, deadline, async (conn) => {
-      if (bump && conn.versionFor(InitProducerId) < EPOCH_BUMP_MIN) return ERR.UNSUPPORTED_VERSION;
-      const res = await conn.send(InitProducerId, {
-        transactionalId: this.transactionalId,
-        transactionTimeoutMs: this.#o.transactionTimeoutMs,
-        producerId: bump ? this.#idem.producerId : -1n,
-        producerEpoch: bump ? this.#idem.epoch : -1,
-      });
-      producerId = res.producerId;
-      epoch = res.producerEpoch;
-      return res.errorCode;
-    });
-    if (code === ERR.PRODUCER_FENCED || code === ERR.INVALID_PRODUCER_EPOCH) {
-      throw this.#fatal(fenced(this.transactionalId, KafkaError.fromCode(code, { api: "InitProducerId" })));
-    }
-    if (code !== 0) {
+    const res = await this.#requests.initProducerId(bump, deadline);
+    if (res.code === ERR.PRODUCER_FENCED || res.code === ERR.INVALID_PRODUCER_EPOCH) {
       throw this.#fatal(
-        KafkaError.fromCode(code, { api: "InitProducerId", transactionalId: this.transactionalId }),
+        fenced(this.transactionalId, KafkaError.fromCode(res.code, { api: "InitProducerId" })),
       );
     }
-    this.#adopt(producerId, epoch);
-  }
-
-  async #coordinatorConnection(deadline: number): Promise<Connection> {
-    let conn: Connection | undefined;
-    const code = await this.#call("FindCoordinator", this.#coordinator, deadline, (c) => {
-      conn = c;
-      return Promise.resolve(0);
-    });
-    if (code !== 0 || !conn) throw this.#fatal(KafkaError.fromCode(code, { api: "FindCoordinator" }));
-    return conn;
-  }
-
-  /**
-   * Sends a request to a coordinator until it answers with a code that is not retried: the coordinator is
-   * looked up again after it moved or the connection failed; busy coordinators are retried with backoff.
-   * Past `deadline` (maxBlockMs) it fails with `TransactionTimeoutError`.
-   */
-  async #call(
-    what: string,
-    lookup: CoordinatorLookup,
-    deadline: number,
-    send: (conn: Connection) => Promise<number>,
-  ): Promise<number> {
-    const retry = this.#cluster.retryOptions;
-    for (let attempt = 0;; attempt++) {
-      let code: number;
-      try {
-        code = await send(await lookup.connection());
-      } catch (e) {
-        if (e instanceof KafkaError) code = e.code; // from FindCoordinator
-        else if (isRetriable(e)) {
-          lookup.invalidate();
-          code = ERR.COORDINATOR_NOT_AVAILABLE;
-        } else throw e;
-      }
-      if (!RETRY.has(code)) return code;
-      if (MOVED.has(code)) lookup.invalidate();
-      if (this.state.fatal) this.state.throwIfFatal();
-      // The previous transaction is still completing: come back soon rather than after a full backoff.
-      const wait = code === ERR.CONCURRENT_TRANSACTIONS
-        ? Math.min(20 * 2 ** attempt, backoffMs(attempt, retry))
-        : backoffMs(attempt, retry);
-      if (performance.now() + wait > deadline) {
-        throw new TransactionTimeoutError(
-          `${what} for transactionalId ${JSON.stringify(this.transactionalId)} did not complete within ` +
-            `maxBlockMs (${this.#o.maxBlockMs}); last error ${
-              KafkaError.fromCode(code).name
-            }. Call again to resume`,
-        );
-      }
-      await sleep(wait);
+    if (res.code !== 0) {
+      throw this.#fatal(
+        KafkaError.fromCode(res.code, { api: "InitProducerId", transactionalId: this.transactionalId }),
+      );
     }
+    this.#adopt(res);
   }
 
   // ---- State ----
@@ -470,9 +310,9 @@ export class TransactionManager {
   }
 
   /** A new producer id or epoch: every partition's sequence starts again at 0. */
-  #adopt(producerId: bigint, epoch: number): void {
-    this.#idem.producerId = producerId;
-    this.#idem.epoch = epoch;
+  #adopt(res: IdAndEpoch): void {
+    this.#idem.producerId = res.producerId;
+    this.#idem.epoch = res.epoch;
     for (const s of this.#acc.states()) {
       s.nextSequence = 0;
       s.acked = false;
@@ -498,12 +338,4 @@ export class TransactionManager {
     this.#running = { what, done };
     return done;
   }
-}
-
-/** Whether the broker offers KIP-890's protocol: transaction.version 2 and the versions that carry it. */
-export function supportsV2(conn: Connection): boolean {
-  const produce = conn.apiVersions.get(Produce.key);
-  const endTxn = conn.apiVersions.get(EndTxn.key);
-  return (conn.finalizedFeatures.get("transaction.version") ?? 0) >= 2 &&
-    produce !== undefined && produce.max >= 12 && endTxn !== undefined && endTxn.max >= 5;
 }
