@@ -1,7 +1,9 @@
 /**
  * The producer: a thin facade over its parts. Records are checked and serialized (record.ts), routed to
  * a partition (router.ts), appended to per-partition batches (accumulator.ts) and sent, one Produce per
- * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts).
+ * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts). A
+ * transactional producer adds the transaction manager (transactions.ts, transaction-requests.ts), the
+ * `transaction(fn)` scope and the exactly-once stream sink (transactional-writable.ts).
  */
 import { Cluster, type TopicInfo } from "../client/cluster.ts";
 import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
