@@ -6,6 +6,8 @@ import { Consumer } from "../../src/consumer/consumer.ts";
 import type { ConsumerRecord } from "../../src/consumer/types.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import type { TransformedRecord } from "../../src/producer/transactional-writable.ts";
+import { FORCE_CLASSIC_TRANSACTIONS } from "../../src/producer/transactions.ts";
+import type { ProducerOptions } from "../../src/producer/types.ts";
 
 const env = process.env;
 const bootstrapServers = env.KAFKA_BOOTSTRAP!;
@@ -13,7 +15,15 @@ const input = env.EOS_INPUT!;
 const output = env.EOS_OUTPUT!;
 const dec = new TextDecoder();
 
-const producer = new Producer({ bootstrapServers, transactionalId: env.EOS_TRANSACTIONAL_ID!, lingerMs: 5 });
+const options: ProducerOptions = {
+  bootstrapServers,
+  transactionalId: env.EOS_TRANSACTIONAL_ID!,
+  lingerMs: 5,
+};
+// EOS_CLASSIC=1: the classic transaction protocol, even where the broker offers KIP-890's.
+const producer = new Producer(
+  env.EOS_CLASSIC === "1" ? { ...options, [FORCE_CLASSIC_TRANSACTIONS]: true } as ProducerOptions : options,
+);
 // Before the consumer reads its committed offsets: this settles the killed predecessor's transaction.
 await producer.initTransactions();
 const consumer = new Consumer({
