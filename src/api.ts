@@ -79,7 +79,21 @@ export { UnknownOptionError } from "./client/options.ts";
 export type { Properties } from "./client/properties.ts";
 
 export { Producer } from "./producer/producer.ts";
-export { BufferExhaustedError, DeliveryTimeoutError, ProducerClosedError } from "./producer/errors.ts";
+export {
+  BufferExhaustedError,
+  DeliveryTimeoutError,
+  ProducerClosedError,
+  ProducerFencedError,
+  TransactionAbortedError,
+  TransactionStateError,
+  TransactionTimeoutError,
+} from "./producer/errors.ts";
+export type { Transaction, TransactionOffset } from "./producer/transaction-types.ts";
+export type {
+  TransactionalSource,
+  TransactionalWritableOptions,
+  TransformedRecord,
+} from "./producer/transactional-writable.ts";
 export type {
   DeliveryCallback,
   HeaderValue,
@@ -103,6 +117,7 @@ export { consumerOptionsFromProperties } from "./consumer/options.ts";
 export type {
   CommitCallback,
   CommitOptions,
+  ConsumerGroupMetadata,
   ConsumerMetrics,
   ConsumerOptions,
   ConsumerRebalanceListener,

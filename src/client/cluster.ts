@@ -109,6 +109,11 @@ export class Cluster {
   #bootstrapConn: Promise<Connection> | undefined;
   readonly #dedicated = new Set<Connection>();
   #closed = false;
+  /**
+   * Whether metadata requests for named topics ask brokers to create missing ones (where the broker's
+   * `auto.create.topics.enable` allows it). The producer turns it on; the consumer and admin never do.
+   */
+  allowAutoTopicCreation = false;
 
   /** Validates the bootstrap list; connects lazily, on first use. */
   constructor(options: ClusterOptions) {
@@ -234,7 +239,7 @@ export class Cluster {
     const conn = await this.any();
     const res = await conn.send(Metadata, {
       topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation: this.allowAutoTopicCreation && topics !== null && topics.length > 0,
       includeTopicAuthorizedOperations: false,
     });
     this.#brokers = new Map(

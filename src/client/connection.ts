@@ -107,6 +107,7 @@ export class Connection {
   #nextCorrelationId = 0;
   #failure: Error | undefined;
   #versions = new Map<number, VersionRange>();
+  #features: ReadonlyMap<string, number> = new Map();
   readonly #sasl: SaslOptions | undefined;
   #authentications = 0;
   #reauthTimer: ReturnType<typeof setTimeout> | undefined;
@@ -156,6 +157,11 @@ export class Connection {
   /** The broker's version ranges, by API key, from its ApiVersions answer. */
   get apiVersions(): ReadonlyMap<number, VersionRange> {
     return this.#versions;
+  }
+
+  /** The cluster's finalized feature levels (`transaction.version`, ...) from the ApiVersions answer. */
+  get finalizedFeatures(): ReadonlyMap<string, number> {
+    return this.#features;
   }
 
   /**
@@ -274,6 +280,7 @@ export class Connection {
       }
       if (res.errorCode !== 0) throw KafkaError.fromCode(res.errorCode, { api: "ApiVersions" });
       this.#versions = new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
+      this.#features = new Map((res.finalizedFeatures ?? []).map((f) => [f.name, f.maxVersionLevel]));
       return;
     }
     throw new UnsupportedVersionError(

@@ -296,12 +296,7 @@ export const CLUSTER_OPTIONS = {
  * Kafka settings with no equivalent in this client, and why. Each entry is one feature, so that it goes
  * away in one place when the feature lands.
  */
-export const UNSUPPORTED: readonly { names: readonly string[]; reason: string }[] = [
-  {
-    names: ["transactionalId", "transactional.id", "transactionTimeoutMs", "transaction.timeout.ms"],
-    reason: "transactions are not supported yet",
-  },
-];
+export const UNSUPPORTED: readonly { names: readonly string[]; reason: string }[] = [];
 
 /**
  * Settings that other clients spell as flat options and this one nests under `tls` or `sasl`: normalized

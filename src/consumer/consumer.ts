@@ -30,6 +30,7 @@ import {
 import type {
   CommitCallback,
   CommitOptions,
+  ConsumerGroupMetadata,
   ConsumerMetrics,
   ConsumerOptions,
   ConsumerRebalanceListener,
@@ -649,6 +650,31 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   }
 
   // ---- Commits ----
+
+  /**
+   * The member's group, generation and ids, for `producer.sendOffsetsToTransaction` (as Java's
+   * `groupMetadata()`). Needs the `groupId` option.
+   *
+   * @example
+   * ```ts
+   * await producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+   * ```
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    if (!this.#groupId) throw new TypeError("groupMetadata needs the groupId option");
+    const member = this.#mode === "subscribe" ? this.#group : undefined;
+    return {
+      groupId: this.#groupId,
+      generationId: member?.generationId ?? -1,
+      memberId: member?.memberId ?? "",
+      groupInstanceId: this.#groupOptions?.groupInstanceId ?? null,
+    };
+  }
+
+  /** Whether offsets are committed on an interval (`enableAutoCommit` with a `groupId`). */
+  get autoCommitEnabled(): boolean {
+    return this.#autoCommitOn();
+  }
 
   /**
    * Commits offsets for the group (`groupId` required). Without `offsets`, the position after every record

@@ -122,3 +122,18 @@ export interface ConsumerMetrics {
   /** Commits that failed. */
   commitErrors: number;
 }
+
+/**
+ * Who a group member is, for `producer.sendOffsetsToTransaction`: the group coordinator refuses offsets
+ * from a member whose generation has passed, which fences a consumer that lost its partitions.
+ */
+export interface ConsumerGroupMetadata {
+  /** The group. */
+  groupId: string;
+  /** Generation id (classic protocol) or member epoch (KIP-848); -1 for a consumer that assigns itself. */
+  generationId: number;
+  /** Member id; "" for a consumer that assigns itself. */
+  memberId: string;
+  /** Static membership id, or null. */
+  groupInstanceId: string | null;
+}

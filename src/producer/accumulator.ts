@@ -52,6 +52,8 @@ export class PartitionState {
    * before a retried first one: only one batch goes out at a time.
    */
   acked = false;
+  /** Added to the open transaction (classic protocol: AddPartitionsToTxn went before the first batch). */
+  inTxn = false;
   readonly topic: string;
   readonly partition: number;
 

@@ -9,6 +9,9 @@ import { KafkaError } from "../protocol/errors.ts";
 import type { PartitionState, ProducerBatch } from "./accumulator.ts";
 import { DeliveryTimeoutError } from "./errors.ts";
 
+/** The largest producer epoch (int16). */
+const MAX_EPOCH = 32767;
+
 /** The producer id, its epoch and sequence assignment. With idempotence off it stays at -1. */
 export class Idempotence {
   readonly enabled: boolean;
@@ -68,12 +71,16 @@ export class Idempotence {
   }
 
   /**
-   * After a batch failed for good its sequence numbers are a gap the broker will not accept past: forget
-   * the producer id so that a new one is fetched, restart the sequences, and hand back (through `fail`)
-   * the batches sent under the old id, which must not be sent again.
+   * After a batch failed for good its sequence numbers are a gap the broker will not accept past. As the
+   * Java client does (KIP-360), bump the epoch here, which the broker takes with sequences from 0 and which
+   * fences anything still in flight under the old one; only when the epoch runs out is a new producer id
+   * fetched. Batches sent before (handed back through `fail`) must not be sent again: they may be written
+   * already, and would not be deduplicated under the new epoch. Returns true when a new id is needed.
    */
-  reset(states: Iterable<PartitionState>, fail: (s: PartitionState, b: ProducerBatch) => void): void {
-    this.producerId = -1n;
+  bumpEpoch(states: Iterable<PartitionState>, fail: (s: PartitionState, b: ProducerBatch) => void): boolean {
+    const renew = this.epoch >= MAX_EPOCH || this.producerId < 0n;
+    if (renew) this.producerId = -1n;
+    else this.epoch++;
     for (const st of states) {
       st.nextSequence = 0;
       st.retrying = false;
@@ -81,11 +88,10 @@ export class Idempotence {
       for (let i = st.queue.length - 1; i >= 0; i--) {
         const q = st.queue[i];
         if (q.encoded === undefined) continue;
-        // Sent before under the old producer id: it may be written already, and a new id would not be
-        // deduplicated against it. Fail it rather than risk writing it twice.
         st.queue.splice(i, 1);
         fail(st, q);
       }
     }
+    return renew;
   }
 }

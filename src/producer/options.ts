@@ -11,6 +11,7 @@ import {
   type OptionSpec,
   type OptionTable,
   registerClient,
+  string,
 } from "../client/options.ts";
 import { type Properties, propertiesToOptions } from "../client/properties.ts";
 import { CompressionType } from "../codec/compression.ts";
@@ -47,6 +48,9 @@ export const PRODUCER_OPTIONS = {
     kafka: ["compression.type", "compression.codec"],
   },
   idempotent: { ...bool(), kafka: ["enable.idempotence"] },
+  transactionalId: { ...string(), kafka: ["transactional.id"] },
+  transactionTimeoutMs: { ...int(1, INT32_MAX), kafka: ["transaction.timeout.ms"] },
+  allowAutoTopicCreation: { ...bool(), kafka: ["allow.auto.create.topics"] },
   partitioner,
   keySerializer: { ...func(), kafka: ["key.serializer"] },
   valueSerializer: { ...func(), kafka: ["value.serializer"] },

@@ -1,19 +1,42 @@
 /**
  * The producer: a thin facade over its parts. Records are checked and serialized (record.ts), routed to
  * a partition (router.ts), appended to per-partition batches (accumulator.ts) and sent, one Produce per
- * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts).
+ * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts). A
+ * transactional producer adds the transaction manager (transactions.ts, transaction-requests.ts), the
+ * `transaction(fn)` scope and the exactly-once stream sink (transactional-writable.ts).
  */
 import { Cluster, type TopicInfo } from "../client/cluster.ts";
+import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
 import { Accumulator, type Ack, BufferPool } from "./accumulator.ts";
-import { DeliveryTimeoutError, ProducerClosedError } from "./errors.ts";
+import {
+  DeliveryTimeoutError,
+  ProducerClosedError,
+  TransactionAbortedError,
+  TransactionStateError,
+} from "./errors.ts";
 import { Idempotence } from "./idempotence.ts";
 import { checkProducerOptions } from "./options.ts";
 import { type PreparedRecord, RecordPreparer } from "./record.ts";
 import { PartitionRouter } from "./router.ts";
 import { Sender } from "./sender.ts";
 import { type ProducerSettings, resolveSettings } from "./settings.ts";
-import type { ProducerMetrics, ProducerOptions, ProducerRecord, RecordMetadata } from "./types.ts";
+import type { ConsumerGroupMetadata } from "../consumer/types.ts";
+import type {
+  DeliveryCallback,
+  ProducerMetrics,
+  ProducerOptions,
+  ProducerRecord,
+  RecordMetadata,
+} from "./types.ts";
 import { producerWritable } from "./writable.ts";
+import { FORCE_CLASSIC_TRANSACTIONS, TransactionManager } from "./transactions.ts";
+import type { Transaction, TransactionOffset } from "./transaction-types.ts";
+import { runTransaction } from "./transaction-scope.ts";
+import {
+  transactionalWritable,
+  type TransactionalWritableOptions,
+  type TransformedRecord,
+} from "./transactional-writable.ts";
 
 /**
  * Sends records to Kafka.
@@ -34,6 +57,8 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
   readonly #records: RecordPreparer<K, V>;
   readonly #router: PartitionRouter;
   readonly #sender: Sender;
+  readonly #txn: TransactionManager | undefined;
+  readonly #onDelivery: DeliveryCallback | undefined;
   /** Records still waiting for metadata or buffer space before they reach a batch. */
   readonly #arriving = new Set<Promise<void>>();
   #closed = false;
@@ -55,13 +80,31 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       clientId: options.clientId ?? "kafka-ts-producer",
       // The producer retries by its own rules (delivery timeout); the cluster retries connects only.
     });
+    this.#cluster.allowAutoTopicCreation = this.#o.allowAutoTopicCreation;
+    const idempotence = new Idempotence(this.#o.idempotent, this.#cluster, this.#o.maxBlockMs);
+    if (this.#o.transactionalId !== undefined) {
+      this.#txn = new TransactionManager(this.#cluster, idempotence, this.#acc, {
+        transactionalId: this.#o.transactionalId,
+        transactionTimeoutMs: this.#o.transactionTimeoutMs,
+        maxBlockMs: this.#o.maxBlockMs,
+        forceClassic:
+          (options as { [FORCE_CLASSIC_TRANSACTIONS]?: boolean })[FORCE_CLASSIC_TRANSACTIONS] === true,
+      });
+    }
+    this.#onDelivery = options.onDelivery;
     this.#sender = new Sender({
       cluster: this.#cluster,
       settings: this.#o,
       accumulator: this.#acc,
       pool: this.#pool,
-      idempotence: new Idempotence(this.#o.idempotent, this.#cluster, this.#o.maxBlockMs),
+      idempotence,
       onDelivery: options.onDelivery,
+      transactions: this.#txn,
+    });
+    this.#txn?.attach({
+      failUnsent: (e) => this.#sender.failUnsent(e),
+      flush: () => this.#flushAll(),
+      wake: () => this.#sender.wake(),
     });
   }
 
@@ -131,17 +174,173 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     });
   }
 
-  /** Sends everything buffered now and resolves when every record handed over so far is settled. */
-  async flush(): Promise<void> {
+  /**
+   * Sends everything buffered now and resolves, once every record handed over so far is settled, with 0.
+   * With `timeoutMs` it resolves after at most that long with the number of records still pending (as
+   * confluent-kafka's `flush(timeout)`).
+   *
+   * @example
+   * ```ts
+   * const left = await producer.flush(5_000);
+   * if (left > 0) console.warn(`${left} records still in flight`);
+   * ```
+   */
+  async flush(timeoutMs?: number): Promise<number> {
+    if (timeoutMs === undefined) {
+      await this.#flushAll();
+      return this.#pending();
+    }
+    if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      throw new RangeError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    try {
+      await Promise.race([this.#flushAll(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.#pending();
+  }
+
+  async #flushAll(): Promise<void> {
     // Records sent before the flush but still waiting for metadata count too, as in the Java client.
     if (this.#arriving.size > 0) await Promise.allSettled([...this.#arriving]);
     await this.#sender.flush();
   }
 
-  /** Flushes, then disconnects. Sends after this fail with `ProducerClosedError`. */
+  /** Records handed over and not settled: waiting for metadata or buffer space, or in the sender. */
+  #pending(): number {
+    return this.#arriving.size + this.#sender.outstanding;
+  }
+
+  // ---- Transactions ----
+
+  /**
+   * Registers the `transactionalId` with its coordinator: fences any older producer with the same id
+   * and completes (or aborts) its open transaction. Call once, before the first transaction.
+   *
+   * @example
+   * ```ts
+   * const producer = new Producer({ bootstrapServers, transactionalId: "orders-1" });
+   * await producer.initTransactions();
+   * producer.beginTransaction();
+   * await producer.send({ topic: "orders", value: "paid" });
+   * await producer.commitTransaction();
+   * ```
+   */
+  initTransactions(): Promise<void> {
+    return this.#transactions("initTransactions").initTransactions();
+  }
+
+  /** Opens a transaction; records sent until `commitTransaction()` are written all or none. */
+  beginTransaction(): void {
+    this.#transactions("beginTransaction").beginTransaction();
+  }
+
+  /**
+   * Commits consumed offsets with the open transaction (read-process-write exactly once): `offsets` are
+   * the next offsets to read, `group` is `consumer.groupMetadata()`.
+   *
+   * @example
+   * ```ts
+   * await producer.sendOffsetsToTransaction(
+   *   [{ topic: "in", partition: 0, offset: last.offset + 1n }],
+   *   consumer.groupMetadata(),
+   * );
+   * ```
+   */
+  sendOffsetsToTransaction(
+    offsets: readonly TransactionOffset[],
+    group: ConsumerGroupMetadata,
+  ): Promise<void> {
+    try {
+      return this.#transactions("sendOffsetsToTransaction").sendOffsets(offsets, group);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Sends what is buffered, then commits the transaction. If a record of it failed, this throws a
+   * `TransactionStateError` with `abortable` set: call `abortTransaction()`.
+   */
+  commitTransaction(): Promise<void> {
+    return this.#transactions("commitTransaction").commitTransaction();
+  }
+
+  /** Drops the transaction's records not yet sent, waits for those in flight, and aborts it. */
+  abortTransaction(): Promise<void> {
+    return this.#transactions("abortTransaction").abortTransaction();
+  }
+
+  /**
+   * Runs `fn` in a transaction: begins one (initializing transactions on first use), commits when `fn`
+   * resolves and aborts when it throws, rethrowing its error. Resolves with what `fn` returned.
+   *
+   * @example
+   * ```ts
+   * const total = await producer.transaction(async (tx) => {
+   *   await tx.send({ topic: "ledger", key: "alice", value: "-10" });
+   *   await tx.send({ topic: "ledger", key: "bob", value: "+10" });
+   *   return 2;
+   * });
+   * ```
+   */
+  transaction<T>(fn: (tx: Transaction<K, V>) => Promise<T> | T): Promise<T> {
+    try {
+      return runTransaction(this, this.#transactions("transaction").state, fn);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * A `WritableStream` that writes the outputs of consumed records exactly once: each chunk is one input
+   * record's position and the records made from it; every `commitEvery` records or milliseconds the
+   * outputs and the inputs' offsets are committed in one transaction. The consumer must be in a group with
+   * `enableAutoCommit: false`. Call `initTransactions()` before the consumer starts reading, so that an
+   * older instance's open transaction is settled before the committed offsets are read.
+   *
+   * @example
+   * ```ts
+   * await producer.initTransactions();
+   * await consumer.stream()
+   *   .pipeThrough(new TransformStream({
+   *     transform(input, out) {
+   *       out.enqueue({ input, outputs: [{ topic: "upper", key: input.key, value: upper(input.value) }] });
+   *     },
+   *   }))
+   *   .pipeTo(producer.transactionalWritable({ consumer, commitEvery: { records: 1000, ms: 1000 } }));
+   * ```
+   */
+  transactionalWritable(options: TransactionalWritableOptions): WritableStream<TransformedRecord<K, V>> {
+    const txn = this.#transactions("transactionalWritable");
+    return transactionalWritable(this, txn.state, {
+      enqueue: (record, ack, slot, where) => this.#enqueue(record, ack, slot, where),
+    }, options);
+  }
+
+  #transactions(method: string): TransactionManager {
+    if (this.#txn === undefined) {
+      throw new TransactionStateError(
+        `${method}() needs a transactional producer: set the transactionalId option`,
+      );
+    }
+    return this.#txn;
+  }
+
+  /**
+   * Flushes (aborting an open transaction first), then disconnects. Sends after this fail with
+   * `ProducerClosedError`.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
+    // As the Java client: an open transaction is aborted, so that read_committed consumers need not wait
+    // for the coordinator to time it out.
+    const txn = this.#txn?.state.name;
+    if (txn === "in-transaction" || txn === "abortable-error") await this.abortTransaction().catch(() => {});
+    await this.#flushAll();
     this.#closed = true;
     this.#pool.failAll(new ProducerClosedError("producer closed"));
     this.#sender.close();
@@ -156,6 +355,8 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
   /** Queues a record; returns a promise only when it had to wait (metadata, buffer space). */
   #enqueue(record: ProducerRecord<K, V>, ack: Ack, slot: number, where: string): Promise<void> | undefined {
     if (this.#closed) throw new ProducerClosedError("producer is closed");
+    const txn = this.#txn;
+    if (txn !== undefined) txn.state.checkSend();
     const prepared = this.#records.prepare(record, where);
     const topic = record.topic;
     const info = this.#cluster.cachedTopic(topic);
@@ -163,13 +364,24 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       this.#append(info, record.partition, prepared, ack, slot, where);
       return undefined;
     }
+    const generation = txn?.generation;
     const arriving = (async () => {
       const deadline = performance.now() + this.#o.maxBlockMs;
-      await this.#sender.start();
-      const t = info ??
-        await withDeadline(this.#cluster.topic(topic), deadline, `metadata for topic ${topic}`);
-      await this.#pool.reserve(prepared.bytes, Math.max(0, deadline - performance.now()));
-      this.#append(t, record.partition, prepared, ack, slot, where);
+      try {
+        await withDeadline(this.#sender.start(), deadline, "a producer id");
+        const t = info ??
+          await withDeadline(this.#topic(topic, deadline), deadline, `metadata for topic ${topic}`);
+        await this.#pool.reserve(prepared.bytes, Math.max(0, deadline - performance.now()));
+        if (txn !== undefined && (txn.generation !== generation || txn.state.name !== "in-transaction")) {
+          this.#pool.release(prepared.bytes);
+          throw new TransactionAbortedError("not sent: its transaction ended while it waited for metadata");
+        }
+        this.#append(t, record.partition, prepared, ack, slot, where);
+      } catch (e) {
+        // Accepted records get one delivery report each, failures included (as Java's callback).
+        this.#onDelivery?.(e as Error, null, { topic, partition: record.partition ?? -1 });
+        throw e;
+      }
     })();
     this.#arriving.add(arriving);
     arriving.then(
@@ -177,6 +389,24 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       () => this.#arriving.delete(arriving),
     );
     return arriving;
+  }
+
+  /** A topic's metadata; as in the Java client, retriable failures are retried until `maxBlockMs`. */
+  async #topic(topic: string, deadline: number): Promise<TopicInfo> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#cluster.topic(topic);
+      } catch (e) {
+        if (!isRetriable(e) || this.#closed) throw e;
+        const wait = backoffMs(attempt, this.#cluster.retryOptions);
+        if (performance.now() + wait >= deadline) {
+          throw new DeliveryTimeoutError(`metadata for topic ${topic} not available within maxBlockMs`, {
+            cause: e,
+          });
+        }
+        await sleep(wait);
+      }
+    }
   }
 
   /** Routes a record whose bytes are reserved and hands it to the sender; gives the bytes back if it fails. */

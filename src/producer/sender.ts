@@ -12,6 +12,7 @@ import { Produce, type ProduceResponse } from "../protocol/messages/produce.ts";
 import type { Accumulator, Ack, BufferPool, PartitionState, ProducerBatch } from "./accumulator.ts";
 import { DeliveryTimeoutError } from "./errors.ts";
 import type { Idempotence } from "./idempotence.ts";
+import type { TransactionManager } from "./transactions.ts";
 import { BATCH_OVERHEAD, type PreparedRecord, REQUEST_OVERHEAD } from "./record.ts";
 import type { ProducerSettings } from "./settings.ts";
 import type { DeliveryCallback, ProducerMetrics, RecordMetadata } from "./types.ts";
@@ -24,6 +25,7 @@ export class Sender {
   readonly #pool: BufferPool;
   readonly #idem: Idempotence;
   readonly #onDelivery: DeliveryCallback | undefined;
+  readonly #txn: TransactionManager | undefined;
   /** CRC32C loaded and (idempotent) producer id known. */
   #started = false;
   #starting: Promise<void> | undefined;
@@ -57,6 +59,7 @@ export class Sender {
     pool: BufferPool;
     idempotence: Idempotence;
     onDelivery: DeliveryCallback | undefined;
+    transactions?: TransactionManager;
   }) {
     this.#cluster = o.cluster;
     this.#o = o.settings;
@@ -64,6 +67,7 @@ export class Sender {
     this.#pool = o.pool;
     this.#idem = o.idempotence;
     this.#onDelivery = o.onDelivery;
+    this.#txn = o.transactions;
   }
 
   /** Whether records can go straight into a batch (codec loaded and, if needed, a producer id). */
@@ -77,7 +81,8 @@ export class Sender {
     this.#starting ??= (async () => {
       try {
         await loadCodec(this.#o.compression);
-        if (this.#idem.enabled) await this.#idem.init(() => this.#acc.states());
+        // A transactional producer has its id from initTransactions(), before any record is accepted.
+        if (this.#idem.enabled && !this.#txn) await this.#idem.init(() => this.#acc.states());
         this.#started = true;
       } finally {
         this.#starting = undefined;
@@ -113,6 +118,28 @@ export class Sender {
       await new Promise<void>((r) => this.#idleWaiters.push(r));
     } finally {
       this.#flushing--;
+    }
+  }
+
+  /** Records handed over and not yet settled. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** Schedules a drain. */
+  wake(): void {
+    this.#queueDrain();
+  }
+
+  /** Fails every record not sent yet (a transaction is aborted or failed). */
+  failUnsent(err: Error): void {
+    for (const s of this.#acc.states()) {
+      for (let b = s.queue.length - 1; b >= 0; b--) {
+        const batch = s.queue[b];
+        if (batch.encoded !== undefined) continue;
+        s.queue.splice(b, 1);
+        this.#failBatch(s, batch, err);
+      }
     }
   }
 
@@ -194,6 +221,8 @@ export class Sender {
     const o = this.#o;
     const force = this.#flushing > 0 || this.#pool.waiting;
     const byNode = new Map<number, { batches: PartitionState[]; bytes: number }>();
+    const txn = this.#txn;
+    let toAdd: PartitionState[] | undefined;
     let nextWake = Infinity;
     for (const s of this.#acc.states()) {
       const head = s.queue[0];
@@ -220,6 +249,11 @@ export class Sender {
       else readyAt = head.createdAt + o.lingerMs;
       if (readyAt > now) {
         nextWake = Math.min(nextWake, readyAt);
+        continue;
+      }
+      if (txn !== undefined && head.encoded === undefined && txn.needsAdd(s)) {
+        // Classic transactions: the partition joins the transaction before its first batch goes out.
+        (toAdd ??= []).push(s);
         continue;
       }
       const leader = this.#leaderOf(s);
@@ -258,6 +292,7 @@ export class Sender {
       this.#inFlightByNode.set(node, inFlight + 1);
       void this.#sendRequest(node, batches);
     }
+    if (toAdd !== undefined) txn!.addPartitions(toAdd);
     if (nextWake !== Infinity) this.#wakeAt(nextWake);
   }
 
@@ -288,6 +323,7 @@ export class Sender {
       producerId: this.#idem.producerId,
       producerEpoch: this.#idem.epoch,
       baseSequence: batch.baseSequence,
+      isTransactional: this.#txn !== undefined,
     });
   }
 
@@ -307,14 +343,21 @@ export class Sender {
     this.#m.requests++;
     let res: ProduceResponse | undefined;
     let failure: unknown;
+    const txn = this.#txn;
     try {
       const conn = await this.#cluster.broker(node);
+      const cap = txn?.produceMaxVersion;
+      txn?.noteProduce();
       res = await conn.send(Produce, {
-        transactionalId: null,
+        transactionalId: txn ? txn.transactionalId : null,
         acks: this.#o.acks,
         timeoutMs: this.#o.requestTimeoutMs,
         topicData,
-      }, { expectResponse: this.#o.acks !== 0, timeoutMs: this.#o.requestTimeoutMs + 5_000 });
+      }, {
+        expectResponse: this.#o.acks !== 0,
+        timeoutMs: this.#o.requestTimeoutMs + 5_000,
+        version: cap === undefined ? undefined : Math.min(conn.versionFor(Produce), cap),
+      });
       const ms = performance.now() - started;
       this.#m.latencySum += ms;
       this.#m.latencyCount++;
@@ -376,10 +419,16 @@ export class Sender {
       if (err instanceof KafkaError === false) this.#cluster.invalidate(b.topic);
       return;
     }
+    if (this.#txn) {
+      // The transaction fails (or the producer is fenced); aborting it bumps the epoch where needed.
+      this.#failBatch(s, b, this.#txn.batchFailed(err, b.baseSequence >= 0));
+      return;
+    }
     this.#failBatch(s, b, err);
     if (this.#idem.enabled && b.baseSequence >= 0) {
-      this.#started = false;
-      this.#idem.reset(this.#acc.states(), (st, q) => this.#failBatch(st, q, err));
+      if (this.#idem.bumpEpoch(this.#acc.states(), (st, q) => this.#failBatch(st, q, err))) {
+        this.#started = false;
+      }
       this.#queueDrain();
     }
   }

@@ -15,6 +15,10 @@ export interface ProducerSettings {
   bufferMemory: number;
   compression: number;
   idempotent: boolean;
+  /** Set for a transactional producer. */
+  transactionalId: string | undefined;
+  transactionTimeoutMs: number;
+  allowAutoTopicCreation: boolean;
 }
 
 function positiveInt(o: Record<string, unknown>, field: string, dflt: number, min = 0): number {
@@ -34,9 +38,19 @@ export function resolveSettings<K, V>(options: ProducerOptions<K, V>): ProducerS
     throw new RangeError(`acks must be 0, 1, -1 or "all", got ${String(acks)}`);
   }
   const maxInFlight = positiveInt(o, "maxInFlightRequestsPerConnection", 5, 1);
+  const transactionalId = options.transactionalId;
+  if (transactionalId !== undefined && options.idempotent === false) {
+    throw new RangeError(
+      "a transactional producer is idempotent: drop idempotent: false to use transactionalId",
+    );
+  }
   // As in the Java client: on by default, quietly off when other settings conflict, an error when
   // asked for explicitly with them.
-  const idempotent = options.idempotent ?? (acks !== 0 && acks !== 1 && maxInFlight <= 5);
+  const idempotent = options.idempotent ??
+    (transactionalId !== undefined || (acks !== 0 && acks !== 1 && maxInFlight <= 5));
+  if (transactionalId !== undefined && (acks === 0 || acks === 1)) {
+    throw new RangeError(`a transactional producer needs acks "all", got acks ${acks}`);
+  }
   if (idempotent && (acks === 0 || acks === 1)) {
     throw new RangeError(`idempotent producers need acks "all"; set idempotent: false to use acks ${acks}`);
   }
@@ -55,5 +69,8 @@ export function resolveSettings<K, V>(options: ProducerOptions<K, V>): ProducerS
     bufferMemory: positiveInt(o, "bufferMemory", 32 * 1024 * 1024, 1),
     compression: compressionTypeFromName(options.compression ?? "none"),
     idempotent,
+    transactionalId,
+    transactionTimeoutMs: positiveInt(o, "transactionTimeoutMs", 60_000, 1),
+    allowAutoTopicCreation: options.allowAutoTopicCreation ?? true,
   };
 }

@@ -77,6 +77,18 @@ export interface ProducerOptions<K = Uint8Array | string | null, V = Uint8Array 
   valueSerializer?: (value: V, topic: string) => Uint8Array | null;
   /** Called for every record once it is written or has failed (confluent-kafka's delivery report). */
   onDelivery?: DeliveryCallback;
+  /**
+   * Makes the producer transactional: records are sent inside `beginTransaction()` /
+   * `commitTransaction()`, and a newer producer with the same id fences this one. Implies idempotence.
+   */
+  transactionalId?: string;
+  /** How long the coordinator lets a transaction stay open before it aborts it. Default 60 s. */
+  transactionTimeoutMs?: number;
+  /**
+   * Ask brokers that have `auto.create.topics.enable` to create a topic the producer writes to that does
+   * not exist. Default true, as in the Java client.
+   */
+  allowAutoTopicCreation?: boolean;
 }
 
 /** Counters and gauges of one producer. */

@@ -120,15 +120,32 @@ describe("unknown options", () => {
     );
   });
 
-  it("a Kafka setting with no equivalent here says so", () => {
-    for (const key of ["transactionalId", "transactional.id", "transactional_id"]) {
-      throwsExactly(
-        () => producer({ [key]: "tx-1" }),
-        UnknownOptionError,
-        `${/^\w+$/.test(key) ? key : JSON.stringify(key)} has no equivalent in this client: ` +
-          "transactions are not supported yet",
-      );
-    }
+  it("transaction settings under their Kafka names point to ours, and belong to the producer", () => {
+    throwsExactly(
+      () => producer({ "transactional.id": "tx-1" }),
+      UnknownOptionError,
+      '"transactional.id" is not a Producer option; use transactionalId',
+    );
+    throwsExactly(
+      () => producer({ "transaction.timeout.ms": 5 }),
+      UnknownOptionError,
+      '"transaction.timeout.ms" is not a Producer option; use transactionTimeoutMs',
+    );
+    throwsExactly(
+      () => consumer({ transactionalId: "tx-1" }),
+      UnknownOptionError,
+      "transactionalId is a Producer option, not a Consumer option",
+    );
+    throwsExactly(
+      () => producer({ transactionalId: "" }),
+      RangeError,
+      'transactionalId must be a non-empty string, got ""',
+    );
+    throwsExactly(
+      () => producer({ transactionTimeoutMs: 0 }),
+      RangeError,
+      "transactionTimeoutMs must be an integer from 1 to 2147483647, got 0",
+    );
   });
 
   it("flat TLS and SASL settings point to the tls and sasl fields", () => {
@@ -327,6 +344,9 @@ const producerSample: Required<ProducerOptions> = {
   maxRequestSize: 1 << 20,
   compression: "gzip",
   idempotent: true,
+  transactionalId: "options-test",
+  transactionTimeoutMs: 60_000,
+  allowAutoTopicCreation: true,
   partitioner: () => 0,
   keySerializer: () => null,
   valueSerializer: () => null,

@@ -235,10 +235,19 @@ describe("properties that do not map are refused", () => {
   });
 
   it("transactions, and settings only code can give", () => {
-    throwsExactly(
-      () => producerOptionsFromProperties({ ...servers, "transactional.id": "tx" }),
-      UnknownOptionError,
-      '"transactional.id" has no equivalent in this client: transactions are not supported yet',
+    assert.deepEqual(
+      producerOptionsFromProperties({
+        ...servers,
+        "transactional.id": "tx",
+        "transaction.timeout.ms": "90000",
+        "allow.auto.create.topics": "false",
+      }),
+      {
+        bootstrapServers: ["127.0.0.1:1"],
+        transactionalId: "tx",
+        transactionTimeoutMs: 90_000,
+        allowAutoTopicCreation: false,
+      },
     );
     throwsExactly(
       () => producerOptionsFromProperties({ ...servers, "key.serializer": "org.example.KeySerializer" }),
