@@ -1,0 +1,107 @@
+/**
+ * `consumer.stream()`: a `ReadableStream` whose `pull` takes records from the fetch buffer only when its
+ * queue runs low, so a slow reader never makes the consumer hold more than its buffer budget plus the
+ * stream's own `highWaterMark`.
+ */
+import { recordBytes, StreamTracker } from "./stream-tracker.ts";
+import type { PartitionState, SubscriptionState } from "./subscription-state.ts";
+import type { ConsumerRecord, StreamOptions } from "./types.ts";
+
+/** What the stream needs from the consumer. */
+export interface StreamHost<K, V> {
+  readonly closed: boolean;
+  readonly subs: SubscriptionState;
+  readonly maxPollRecords: number;
+  readonly fetchMaxWaitMs: number;
+  /** Moves up to `max` records into `out`, their partitions into `from`. */
+  take(out: ConsumerRecord<K, V>[], max: number, from: PartitionState[]): void;
+  /** The application is reading: keeps the group member alive. */
+  tick(): void;
+  /** Throws the failure a reader is to see, if any. */
+  throwIfFailed(): void;
+  /** Starts fetching what is needed, then waits for news or `ms`. */
+  waitFor(ms: number): Promise<void>;
+  /** The stream's tracker starts (in `start`). */
+  opened(tracker: StreamTracker): void;
+  /** The stream ended: closed (`cancelled` false) or cancelled by its reader. */
+  ended(tracker: StreamTracker, cancelled: boolean): void;
+}
+
+/** Checks the options and builds the stream. */
+export function openStream<K, V>(
+  host: StreamHost<K, V>,
+  options: StreamOptions,
+): ReadableStream<ConsumerRecord<K, V>> {
+  const bytes = options.unit === "bytes";
+  if (options.unit !== undefined && options.unit !== "records" && !bytes) {
+    throw new RangeError(`unit must be "records" or "bytes", got ${String(options.unit)}`);
+  }
+  const hwm = options.highWaterMark ?? (bytes ? 1024 * 1024 : 1000);
+  if (typeof hwm !== "number" || !Number.isInteger(hwm) || hwm < 0) {
+    throw new RangeError(`highWaterMark must be an integer >= 0, got ${String(hwm)}`);
+  }
+  const batch: ConsumerRecord<K, V>[] = [];
+  const from: PartitionState[] = [];
+  let tracker: StreamTracker;
+  const fill = async (controller: ReadableStreamDefaultController<ConsumerRecord<K, V>>) => {
+    for (;;) {
+      if (host.closed) {
+        host.ended(tracker, false);
+        // close() has closed it already: closing again would throw, and a throwing pull errors a
+        // stream that still holds queued records, losing them.
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+        return;
+      }
+      tracker.sync();
+      host.tick();
+      host.throwIfFailed();
+      // Fill what the queue asks for (at least one record, so a read waiting on an empty queue with
+      // highWaterMark 0 is answered).
+      let want = controller.desiredSize ?? 0;
+      let delivered = 0;
+      while (want > 0 || delivered === 0) {
+        batch.length = 0;
+        from.length = 0;
+        host.take(batch, bytes ? 1 : Math.max(1, Math.min(want, host.maxPollRecords)), from);
+        if (batch.length === 0) break;
+        for (let i = 0; i < batch.length; i++) {
+          const r = batch[i];
+          const size = bytes ? recordBytes(r) : 1;
+          tracker.enqueued(from[i], r.offset + 1n, size);
+          controller.enqueue(r);
+          delivered++;
+          want -= size;
+        }
+      }
+      if (delivered > 0) return;
+      await host.waitFor(host.fetchMaxWaitMs + 100);
+    }
+  };
+  const source: UnderlyingDefaultSource<ConsumerRecord<K, V>> = {
+    start: (controller) => {
+      tracker = new StreamTracker(host.subs, controller, hwm);
+      host.opened(tracker);
+    },
+    pull: (controller) => {
+      // Refill once the queue is half empty, not after every read: one pull per record would cost
+      // more than the records themselves. The queue still never holds more than highWaterMark.
+      const room = controller.desiredSize ?? 0;
+      if (!host.closed && hwm - room > 0 && room < hwm / 2) {
+        host.tick(); // the reader is taking records: the member is alive (maxPollIntervalMs)
+        return;
+      }
+      return fill(controller);
+    },
+    cancel: () => {
+      host.ended(tracker, true);
+    },
+  };
+  return new ReadableStream<ConsumerRecord<K, V>>(
+    source,
+    bytes ? { highWaterMark: hwm, size: recordBytes } : { highWaterMark: hwm },
+  );
+}
