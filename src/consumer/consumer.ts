@@ -209,6 +209,33 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     return this.#subs.assignment();
   }
 
+  /**
+   * The group membership that transactional producers send with the offsets they commit
+   * (`sendOffsetsToTransaction`): generation -1 and member id "" while not in the group. Throws without
+   * a `groupId`.
+   *
+   * @example
+   * ```ts
+   * const { groupId, generationId, memberId } = consumer.groupMetadata();
+   * ```
+   */
+  groupMetadata(): {
+    groupId: string;
+    generationId: number;
+    memberId: string;
+    groupInstanceId: string | null;
+  } {
+    const o = this.#o.groupOptions;
+    if (!o) throw new TypeError("groupMetadata needs the groupId option");
+    const g = this.#mode === "subscribe" ? this.#group : undefined;
+    return {
+      groupId: o.groupId,
+      generationId: g ? g.generationId : -1,
+      memberId: g ? g.memberId : "",
+      groupInstanceId: o.groupInstanceId ?? null,
+    };
+  }
+
   // ---- Positions ----
 
   /**
