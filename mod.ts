@@ -131,6 +131,9 @@ export type {
   ConsumerRebalanceListener,
   ConsumerRecord,
   Deserializer,
+  PartitionEof,
+  PartitionEofCallback,
+  PollOptions,
   StreamOptions,
 } from "./src/consumer/types.ts";
 export {

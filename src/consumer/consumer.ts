@@ -33,8 +33,17 @@ import type {
   ConsumerMetrics,
   ConsumerOptions,
   ConsumerRecord,
+  PollOptions,
   StreamOptions,
 } from "./types.ts";
+
+const NOTHING_OUTSTANDING = (_s: PartitionState) => false;
+
+/** Whether a partition has records among those just taken (and not yet returned). */
+function outstandingIn(from: PartitionState[]): (s: PartitionState) => boolean {
+  const set = new Set(from);
+  return (s) => set.has(s);
+}
 
 /**
  * Reads records from Kafka: assign partitions yourself or subscribe as a member of a group.
@@ -206,6 +215,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** The partitions this consumer reads now. */
   assignment(): TopicPartition[] {
+    this.#checkOpen();
     return this.#subs.assignment();
   }
 
@@ -225,6 +235,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     memberId: string;
     groupInstanceId: string | null;
   } {
+    this.#checkOpen();
     const o = this.#o.groupOptions;
     if (!o) throw new TypeError("groupMetadata needs the groupId option");
     const g = this.#mode === "subscribe" ? this.#group : undefined;
@@ -248,6 +259,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    * ```
    */
   seek(tp: TopicPartition, offset: bigint): void {
+    this.#checkOpen();
     const s = this.#subs.assigned(tp, "tp");
     checkOffset(offset, "offset");
     this.#subs.setPosition(s, offset);
@@ -274,6 +286,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    * ```
    */
   async seekRelative(tp: TopicPartition, delta: bigint): Promise<bigint> {
+    this.#checkOpen();
     const s = this.#subs.assigned(tp, "tp");
     if (typeof delta !== "bigint") throw new TypeError(`delta must be a bigint, got ${typeof delta}`);
     const at = await this.position(tp);
@@ -289,6 +302,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    * stream), looking it up first when unknown.
    */
   async position(tp: TopicPartition): Promise<bigint> {
+    this.#checkOpen();
     const s = this.#subs.assigned(tp, "tp");
     while (s.position === null) {
       this.#throwIfFailed();
@@ -302,6 +316,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** Stops fetching the partitions until `resume`; buffered records of them are dropped. */
   pause(partitions: readonly TopicPartition[]): void {
+    this.#checkOpen();
     if (!Array.isArray(partitions)) {
       throw new TypeError("partitions must be an array of { topic, partition }");
     }
@@ -310,6 +325,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** Fetches the partitions again. */
   resume(partitions: readonly TopicPartition[]): void {
+    this.#checkOpen();
     if (!Array.isArray(partitions)) {
       throw new TypeError("partitions must be an array of { topic, partition }");
     }
@@ -319,20 +335,21 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** The paused partitions. */
   paused(): TopicPartition[] {
+    this.#checkOpen();
     return this.#subs.paused();
   }
 
   /** The first offset of each partition (log start). Keys are `"topic:partition"`. */
-  beginningOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
-    return this.#offsetsAt(partitions, EARLIEST);
+  async beginningOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+    return await this.#offsetsAt(partitions, EARLIEST);
   }
 
   /**
    * The end offset of each partition: the high watermark, or the last stable offset under
    * read_committed. Keys are `"topic:partition"`.
    */
-  endOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
-    return this.#offsetsAt(partitions, LATEST);
+  async endOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+    return await this.#offsetsAt(partitions, LATEST);
   }
 
   /**
@@ -382,45 +399,66 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   }
 
   /** The last committed offsets of the group (`groupId` required); null where none. Keys are `"topic:partition"`. */
-  committed(partitions: readonly TopicPartition[]): Promise<Map<string, OffsetAndMetadata | null>> {
+  async committed(partitions: readonly TopicPartition[]): Promise<Map<string, OffsetAndMetadata | null>> {
     this.#checkOpen();
-    return this.#committer.fetchCommitted(checkTps(partitions));
+    return await this.#committer.fetchCommitted(checkTps(partitions));
   }
 
   /** Records between the position of `tp` and its end (last known), or null when either is unknown. */
   lag(tp: TopicPartition): bigint | null {
+    this.#checkOpen();
     return this.#subs.lagOf(this.#subs.assigned(tp, "tp"));
   }
 
   // ---- Reading ----
 
   /**
-   * Waits up to `timeoutMs` for records and returns what is there (at most `maxRecords`, default
-   * `maxPollRecords`); `[]` when none came in time. Calling `poll` again tells auto-commit that the records
-   * of the previous call are processed.
+   * Waits up to `timeoutMs` (default 1000) for records and returns what is there (at most `maxRecords`,
+   * default `maxPollRecords`); `[]` when none came in time. With `waitForAll: true` it waits until
+   * `maxRecords` are there or the time is up. Calling `poll` again tells auto-commit that the records of
+   * the previous call are processed.
    *
    * @example
    * ```ts
    * const batch = await consumer.poll(1000);
    * for (const r of batch) console.log(r.partition, r.offset);
+   * const hundred = await consumer.poll({ maxRecords: 100, timeoutMs: 5000, waitForAll: true });
    * ```
    */
-  async poll(timeoutMs = 1000, maxRecords: number = this.#o.maxPollRecords): Promise<ConsumerRecord<K, V>[]> {
+  poll(timeoutMs?: number, maxRecords?: number): Promise<ConsumerRecord<K, V>[]>;
+  /** `poll` with its options in one object (see the positional form). */
+  poll(options: PollOptions): Promise<ConsumerRecord<K, V>[]>;
+  async poll(timeoutOrOptions: number | PollOptions = 1000, max?: number): Promise<ConsumerRecord<K, V>[]> {
+    let timeoutMs: unknown = timeoutOrOptions;
+    let maxRecords: unknown = max ?? this.#o.maxPollRecords;
+    let waitForAll = false;
+    if (typeof timeoutOrOptions === "object" && timeoutOrOptions !== null) {
+      timeoutMs = timeoutOrOptions.timeoutMs ?? 1000;
+      maxRecords = timeoutOrOptions.maxRecords ?? this.#o.maxPollRecords;
+      const w = timeoutOrOptions.waitForAll ?? false;
+      if (typeof w !== "boolean") throw new TypeError(`waitForAll must be a boolean, got ${typeof w}`);
+      waitForAll = w;
+    }
     if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
       throw new RangeError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
     }
-    if (!Number.isInteger(maxRecords) || maxRecords < 1) {
+    if (typeof maxRecords !== "number" || !Number.isInteger(maxRecords) || maxRecords < 1) {
       throw new RangeError(`maxRecords must be an integer >= 1, got ${String(maxRecords)}`);
     }
     this.#checkOpen();
     this.#poll.sync();
     this.#tick();
     const deadline = performance.now() + timeoutMs;
+    const enough = waitForAll ? maxRecords : 1;
     const out: ConsumerRecord<K, V>[] = [];
+    const from: PartitionState[] | undefined = this.#o.onPartitionEof ? [] : undefined;
     for (;;) {
+      // Records already taken are returned first; the failure comes with the next call.
+      if (out.length > 0 && this.#failed()) return out;
       this.#throwIfFailed();
-      this.#take(out, maxRecords);
-      if (out.length > 0) return out;
+      this.#take(out, maxRecords, from);
+      if (from) this.#reportEof(from.length === 0 ? NOTHING_OUTSTANDING : outstandingIn(from));
+      if (out.length >= enough) return out;
       const left = deadline - performance.now();
       if (left <= 0 || this.#closed) return out;
       await this.#waitFor(left);
@@ -428,27 +466,40 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   }
 
   /**
-   * Records one at a time, until the consumer is closed. Asking for the next record tells auto-commit that
-   * the previous one is processed. Breaking out of the loop does not close the consumer.
+   * Records one at a time, until the consumer is closed or, with `consumerTimeoutMs`, no record came for
+   * that long. Asking for the next record tells auto-commit that the previous one is processed. Breaking
+   * out of the loop does not close the consumer.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
+    this.#checkOpen();
     const tracker = new IteratorTracker(this.#subs);
     const one: ConsumerRecord<K, V>[] = [];
     const from: PartitionState[] = [];
+    const eof = this.#o.onPartitionEof !== undefined;
+    const idleMs = this.#o.consumerTimeoutMs;
+    let lastRecordAt = performance.now();
     try {
       while (!this.#closed) {
         tracker.sync();
+        if (eof) this.#reportEof(NOTHING_OUTSTANDING);
         this.#tick();
         this.#throwIfFailed();
         one.length = 0;
         from.length = 0;
         this.#take(one, 1, from);
         if (one.length === 0) {
-          await this.#waitFor(this.#o.fetchMaxWaitMs + 100);
+          let wait = this.#o.fetchMaxWaitMs + 100;
+          if (idleMs !== undefined) {
+            const left = lastRecordAt + idleMs - performance.now();
+            if (left <= 0) return;
+            if (left < wait) wait = left;
+          }
+          await this.#waitFor(wait);
           continue;
         }
         tracker.delivered(from[0]);
         yield one[0];
+        lastRecordAt = performance.now();
       }
     } finally {
       tracker.forget();
@@ -484,6 +535,8 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
       subs: this.#subs,
       maxPollRecords: this.#o.maxPollRecords,
       fetchMaxWaitMs: this.#o.fetchMaxWaitMs,
+      consumerTimeoutMs: this.#o.consumerTimeoutMs,
+      reportEof: this.#o.onPartitionEof ? (outstanding) => this.#reportEof(outstanding) : undefined,
       take: (out, max, from) => this.#take(out, max, from),
       tick: () => this.#tick(),
       throwIfFailed: () => this.#throwIfFailed(),
@@ -558,6 +611,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** Counters since the consumer was created, and per-partition lag. */
   metrics(): ConsumerMetrics {
+    this.#checkOpen();
     const m = this.#m;
     const lag = new Map<string, bigint>();
     for (const s of this.#subs.values()) {
@@ -595,12 +649,33 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     }
   }
 
+  #failed(): boolean {
+    return this.#error !== undefined || this.#group?.failure !== undefined;
+  }
+
+  /**
+   * Tells `onPartitionEof` of partitions read to their end with nothing `outstanding`. Its error goes to
+   * the reader at its next read, after the records it already has.
+   */
+  #reportEof(outstanding: (s: PartitionState) => boolean): void {
+    const cb = this.#o.onPartitionEof;
+    if (!cb) return;
+    for (const s of this.#subs.reachedEnd(outstanding)) {
+      try {
+        cb({ topic: s.tp.topic, partition: s.tp.partition, offset: s.position! });
+      } catch (e) {
+        this.#fail(e as Error);
+      }
+    }
+  }
+
   #fail(e: Error): void {
     this.#error ??= e;
     this.#waiters.wake();
   }
 
   #resetTo(partitions: readonly TopicPartition[] | undefined, to: "earliest" | "latest"): void {
+    this.#checkOpen();
     if (partitions !== undefined && !Array.isArray(partitions)) {
       throw new TypeError("partitions must be an array of { topic, partition }");
     }

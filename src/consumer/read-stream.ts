@@ -13,6 +13,10 @@ export interface StreamHost<K, V> {
   readonly subs: SubscriptionState;
   readonly maxPollRecords: number;
   readonly fetchMaxWaitMs: number;
+  /** The stream ends after this long without a record; undefined: never. */
+  readonly consumerTimeoutMs: number | undefined;
+  /** Reports partitions read to their end (`outstanding`: still in the stream's queue); undefined: off. */
+  readonly reportEof: ((outstanding: (s: PartitionState) => boolean) => void) | undefined;
   /** Moves up to `max` records into `out`, their partitions into `from`. */
   take(out: ConsumerRecord<K, V>[], max: number, from: PartitionState[]): void;
   /** The application is reading: keeps the group member alive. */
@@ -43,12 +47,16 @@ export function openStream<K, V>(
   const batch: ConsumerRecord<K, V>[] = [];
   const from: PartitionState[] = [];
   let tracker: StreamTracker;
+  const outstanding = (s: PartitionState) => tracker.outstanding(s);
+  const idleMs = host.consumerTimeoutMs;
+  let lastRecordAt = performance.now();
   const fill = async (controller: ReadableStreamDefaultController<ConsumerRecord<K, V>>) => {
     for (;;) {
-      if (host.closed) {
+      const idleLeft = idleMs === undefined ? Infinity : lastRecordAt + idleMs - performance.now();
+      if (host.closed || idleLeft <= 0) {
         host.ended(tracker, false);
-        // close() has closed it already: closing again would throw, and a throwing pull errors a
-        // stream that still holds queued records, losing them.
+        // The reader gets what is queued, then the end. close() may have closed it already: closing
+        // again would throw, and a throwing pull errors a stream that still holds queued records.
         try {
           controller.close();
         } catch {
@@ -57,6 +65,7 @@ export function openStream<K, V>(
         return;
       }
       tracker.sync();
+      host.reportEof?.(outstanding);
       host.tick();
       host.throwIfFailed();
       // Fill what the queue asks for (at least one record, so a read waiting on an empty queue with
@@ -77,8 +86,11 @@ export function openStream<K, V>(
           want -= size;
         }
       }
-      if (delivered > 0) return;
-      await host.waitFor(host.fetchMaxWaitMs + 100);
+      if (delivered > 0) {
+        lastRecordAt = performance.now();
+        return;
+      }
+      await host.waitFor(Math.min(host.fetchMaxWaitMs + 100, idleLeft));
     }
   };
   const source: UnderlyingDefaultSource<ConsumerRecord<K, V>> = {

@@ -3,7 +3,13 @@
  * option's type and range are the tables in options.ts; this adds what depends on several options.
  */
 import type { GroupOptions } from "./group/types.ts";
-import type { CommitCallback, ConsumerOptions, ConsumerRebalanceListener, Deserializer } from "./types.ts";
+import type {
+  CommitCallback,
+  ConsumerOptions,
+  ConsumerRebalanceListener,
+  Deserializer,
+  PartitionEofCallback,
+} from "./types.ts";
 
 /** Every setting the consumer's parts read, resolved once at construction. */
 export interface ConsumerSettings<K = Uint8Array | null, V = Uint8Array | null> {
@@ -26,6 +32,10 @@ export interface ConsumerSettings<K = Uint8Array | null, V = Uint8Array | null> 
   valueDeserializer: Deserializer<V> | undefined;
   onCommit: CommitCallback | undefined;
   rebalanceListener: ConsumerRebalanceListener | undefined;
+  /** The iterator and the stream end after this long without a record; undefined: never. */
+  consumerTimeoutMs: number | undefined;
+  /** Told of partitions read to their end; undefined when `partitionEof` is off. */
+  onPartitionEof: PartitionEofCallback | undefined;
 }
 
 function intOption(o: Record<string, unknown>, field: string, dflt: number, min = 0): number {
@@ -58,6 +68,9 @@ export function resolveConsumerSettings<K, V>(options: ConsumerOptions<K, V>): C
       throw new TypeError(`${f} must be a function`);
     }
   }
+  if (options.partitionEof === true && typeof options.onPartitionEof !== "function") {
+    throw new TypeError("partitionEof: true needs onPartitionEof, the function told of each partition's end");
+  }
   const fetchMaxBytes = intOption(o, "fetchMaxBytes", 50 * 1024 * 1024, 1);
   return {
     autoOffsetReset: reset,
@@ -88,5 +101,9 @@ export function resolveConsumerSettings<K, V>(options: ConsumerOptions<K, V>): C
     valueDeserializer: options.valueDeserializer,
     onCommit: options.onCommit,
     rebalanceListener: options.rebalanceListener,
+    consumerTimeoutMs: options.consumerTimeoutMs === undefined
+      ? undefined
+      : intOption(o, "consumerTimeoutMs", 0, 0),
+    onPartitionEof: options.partitionEof === false ? undefined : options.onPartitionEof,
   };
 }

@@ -4,6 +4,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type PartitionState, SubscriptionState } from "../../src/consumer/subscription-state.ts";
 import { resolveConsumerSettings } from "../../src/consumer/settings.ts";
+import { Consumer } from "../../src/consumer/consumer.ts";
+import { consumerOptionsFromProperties } from "../../src/consumer/options.ts";
+import type { ConsumerOptions } from "../../src/consumer/types.ts";
 
 const tp0 = { topic: "t", partition: 0 };
 const tp1 = { topic: "t", partition: 1 };
@@ -143,5 +146,44 @@ describe("consumer settings", () => {
     assert.equal(s.isolationLevel, 1);
     assert.equal(s.groupOptions?.groupId, "g");
     assert.equal(s.groupOptions?.groupInstanceId, "i");
+  });
+});
+
+describe("reading options", () => {
+  it("partitionEof follows onPartitionEof unless turned off, and needs it when turned on", () => {
+    const cb = () => {};
+    assert.equal(resolveConsumerSettings({ bootstrapServers: "h:1", onPartitionEof: cb }).onPartitionEof, cb);
+    assert.equal(
+      resolveConsumerSettings({ bootstrapServers: "h:1", onPartitionEof: cb, partitionEof: false })
+        .onPartitionEof,
+      undefined,
+    );
+    assert.throws(
+      () => resolveConsumerSettings({ bootstrapServers: "h:1", partitionEof: true }),
+      /onPartitionEof/,
+    );
+    assert.equal(resolveConsumerSettings({ bootstrapServers: "h:1" }).consumerTimeoutMs, undefined);
+    assert.equal(
+      resolveConsumerSettings({ bootstrapServers: "h:1", consumerTimeoutMs: 0 }).consumerTimeoutMs,
+      0,
+    );
+  });
+
+  it("maps librdkafka's enable.partition.eof and kafka-python's consumer_timeout_ms", () => {
+    const o = consumerOptionsFromProperties({
+      "bootstrap.servers": "h:1",
+      "enable.partition.eof": "true",
+      "consumer.timeout.ms": "250",
+    });
+    assert.equal(o.partitionEof, true);
+    assert.equal(o.consumerTimeoutMs, 250);
+    assert.throws(
+      () => new Consumer({ bootstrapServers: "h:1", consumer_timeout_ms: 5 } as unknown as ConsumerOptions),
+      /use consumerTimeoutMs/,
+    );
+    assert.throws(
+      () => new Consumer({ bootstrapServers: "h:1", consumerTimeoutMs: 1.5 }),
+      /consumerTimeoutMs/,
+    );
   });
 });
