@@ -499,7 +499,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         }
         tracker.delivered(from[0]);
         yield one[0];
-        lastRecordAt = performance.now();
+        if (idleMs !== undefined) lastRecordAt = performance.now();
       }
     } finally {
       tracker.forget();

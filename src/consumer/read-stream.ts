@@ -7,6 +7,9 @@ import { recordBytes, StreamTracker } from "./stream-tracker.ts";
 import type { PartitionState, SubscriptionState } from "./subscription-state.ts";
 import type { ConsumerRecord, StreamOptions } from "./types.ts";
 
+/** How often a stream past its quiet spell looks whether its reader has emptied the queue. */
+const IDLE_RECHECK_MS = 50;
+
 /** What the stream needs from the consumer. */
 export interface StreamHost<K, V> {
   readonly closed: boolean;
@@ -53,7 +56,8 @@ export function openStream<K, V>(
   const fill = async (controller: ReadableStreamDefaultController<ConsumerRecord<K, V>>) => {
     for (;;) {
       const idleLeft = idleMs === undefined ? Infinity : lastRecordAt + idleMs - performance.now();
-      if (host.closed || idleLeft <= 0) {
+      // A quiet spell ends the stream once its reader has taken everything queued.
+      if (host.closed || (idleLeft <= 0 && (controller.desiredSize ?? 0) >= hwm)) {
         host.ended(tracker, false);
         // The reader gets what is queued, then the end. close() may have closed it already: closing
         // again would throw, and a throwing pull errors a stream that still holds queued records.
@@ -90,7 +94,7 @@ export function openStream<K, V>(
         lastRecordAt = performance.now();
         return;
       }
-      await host.waitFor(Math.min(host.fetchMaxWaitMs + 100, idleLeft));
+      await host.waitFor(Math.min(host.fetchMaxWaitMs + 100, Math.max(idleLeft, IDLE_RECHECK_MS)));
     }
   };
   const source: UnderlyingDefaultSource<ConsumerRecord<K, V>> = {

@@ -94,7 +94,8 @@ export interface ConsumerOptions<K = Uint8Array | null, V = Uint8Array | null>
   rebalanceListener?: ConsumerRebalanceListener;
   /**
    * The iterator and the stream end (done, not an error) after this long without a record, in ms
-   * (kafka-python's `consumer_timeout_ms`). Default: they wait for records until the consumer closes.
+   * (kafka-python's `consumer_timeout_ms`); a stream once its reader has also taken what it queued. The
+   * consumer stays open: read on with a new iterator or stream. Default: they wait until the consumer closes.
    */
   consumerTimeoutMs?: number;
   /**
