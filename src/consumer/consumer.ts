@@ -8,7 +8,7 @@ import { Cluster } from "../client/cluster.ts";
 import { checkOffset, checkTimestamp, checkTp, checkTps } from "./args.ts";
 import { commitEntry, Committer } from "./committer.ts";
 import { ConsumerCounters, Waiters } from "./counters.ts";
-import { type DeliveryTracker, IteratorTracker, PollTracker } from "./delivery.ts";
+import { type DeliveryTracker, PollTracker } from "./delivery.ts";
 import { ConsumerClosedError } from "./errors.ts";
 import { FetchBuffer } from "./fetch-buffer.ts";
 import { Fetcher } from "./fetcher.ts";
@@ -23,7 +23,10 @@ import {
 import { EARLIEST, LATEST, listOffsets } from "./list-offsets.ts";
 import { OffsetInitializer } from "./offset-init.ts";
 import { checkConsumerOptions } from "./options.ts";
+import { iterate } from "./read-iterator.ts";
+import { pollArgs, pollRecords } from "./read-poll.ts";
 import { openStream } from "./read-stream.ts";
+import type { ReaderHost } from "./reader.ts";
 import { RebalanceGlue } from "./rebalance.ts";
 import { type ConsumerSettings, resolveConsumerSettings } from "./settings.ts";
 import type { StreamTracker } from "./stream-tracker.ts";
@@ -36,14 +39,6 @@ import type {
   PollOptions,
   StreamOptions,
 } from "./types.ts";
-
-const NOTHING_OUTSTANDING = (_s: PartitionState) => false;
-
-/** Whether a partition has records among those just taken (and not yet returned). */
-function outstandingIn(from: PartitionState[]): (s: PartitionState) => boolean {
-  const set = new Set(from);
-  return (s) => set.has(s);
-}
 
 /**
  * Reads records from Kafka: assign partitions yourself or subscribe as a member of a group.
@@ -79,6 +74,8 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   readonly #rebalance: RebalanceGlue;
   /** What poll calls (and commit/close outside a stream) count as processed. */
   readonly #poll: PollTracker;
+  /** The consumer as its read modes see it. */
+  readonly #reader: ReaderHost<K, V>;
   readonly #m = new ConsumerCounters();
   readonly #waiters = new Waiters();
   #group: GroupMembership | undefined;
@@ -130,6 +127,21 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
         this.#waiters.wake();
       },
     });
+    this.#reader = {
+      get closed() {
+        return self.#closed;
+      },
+      subs,
+      maxPollRecords: o.maxPollRecords,
+      fetchMaxWaitMs: o.fetchMaxWaitMs,
+      consumerTimeoutMs: o.consumerTimeoutMs,
+      reportEof: o.onPartitionEof ? (outstanding) => this.#reportEof(outstanding) : undefined,
+      take: (out, max, from) => this.#take(out, max, from),
+      tick: () => this.#tick(),
+      failed: () => this.#failed(),
+      throwIfFailed: () => this.#throwIfFailed(),
+      waitFor: (ms) => this.#waitFor(ms),
+    };
     this.#rebalance = new RebalanceGlue(
       subs,
       o.rebalanceListener,
@@ -428,41 +440,10 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   poll(timeoutMs?: number, maxRecords?: number): Promise<ConsumerRecord<K, V>[]>;
   /** `poll` with its options in one object (see the positional form). */
   poll(options: PollOptions): Promise<ConsumerRecord<K, V>[]>;
-  async poll(timeoutOrOptions: number | PollOptions = 1000, max?: number): Promise<ConsumerRecord<K, V>[]> {
-    let timeoutMs: unknown = timeoutOrOptions;
-    let maxRecords: unknown = max ?? this.#o.maxPollRecords;
-    let waitForAll = false;
-    if (typeof timeoutOrOptions === "object" && timeoutOrOptions !== null) {
-      timeoutMs = timeoutOrOptions.timeoutMs ?? 1000;
-      maxRecords = timeoutOrOptions.maxRecords ?? this.#o.maxPollRecords;
-      const w = timeoutOrOptions.waitForAll ?? false;
-      if (typeof w !== "boolean") throw new TypeError(`waitForAll must be a boolean, got ${typeof w}`);
-      waitForAll = w;
-    }
-    if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
-      throw new RangeError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
-    }
-    if (typeof maxRecords !== "number" || !Number.isInteger(maxRecords) || maxRecords < 1) {
-      throw new RangeError(`maxRecords must be an integer >= 1, got ${String(maxRecords)}`);
-    }
+  async poll(first: number | PollOptions = 1000, maxRecords?: number): Promise<ConsumerRecord<K, V>[]> {
+    const args = pollArgs(first, maxRecords, this.#o.maxPollRecords);
     this.#checkOpen();
-    this.#poll.sync();
-    this.#tick();
-    const deadline = performance.now() + timeoutMs;
-    const enough = waitForAll ? maxRecords : 1;
-    const out: ConsumerRecord<K, V>[] = [];
-    const from: PartitionState[] | undefined = this.#o.onPartitionEof ? [] : undefined;
-    for (;;) {
-      // Records already taken are returned first; the failure comes with the next call.
-      if (out.length > 0 && this.#failed()) return out;
-      this.#throwIfFailed();
-      this.#take(out, maxRecords, from);
-      if (from) this.#reportEof(from.length === 0 ? NOTHING_OUTSTANDING : outstandingIn(from));
-      if (out.length >= enough) return out;
-      const left = deadline - performance.now();
-      if (left <= 0 || this.#closed) return out;
-      await this.#waitFor(left);
-    }
+    return await pollRecords(this.#reader, this.#poll, args);
   }
 
   /**
@@ -470,40 +451,8 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    * that long. Asking for the next record tells auto-commit that the previous one is processed. Breaking
    * out of the loop does not close the consumer.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
-    this.#checkOpen();
-    const tracker = new IteratorTracker(this.#subs);
-    const one: ConsumerRecord<K, V>[] = [];
-    const from: PartitionState[] = [];
-    const eof = this.#o.onPartitionEof !== undefined;
-    const idleMs = this.#o.consumerTimeoutMs;
-    let lastRecordAt = performance.now();
-    try {
-      while (!this.#closed) {
-        tracker.sync();
-        if (eof) this.#reportEof(NOTHING_OUTSTANDING);
-        this.#tick();
-        this.#throwIfFailed();
-        one.length = 0;
-        from.length = 0;
-        this.#take(one, 1, from);
-        if (one.length === 0) {
-          let wait = this.#o.fetchMaxWaitMs + 100;
-          if (idleMs !== undefined) {
-            const left = lastRecordAt + idleMs - performance.now();
-            if (left <= 0) return;
-            if (left < wait) wait = left;
-          }
-          await this.#waitFor(wait);
-          continue;
-        }
-        tracker.delivered(from[0]);
-        yield one[0];
-        if (idleMs !== undefined) lastRecordAt = performance.now();
-      }
-    } finally {
-      tracker.forget();
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
+    return iterate(this.#reader);
   }
 
   /**
@@ -526,21 +475,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   stream(options: StreamOptions = {}): ReadableStream<ConsumerRecord<K, V>> {
     this.#checkOpen();
     if (this.#stream) throw new Error("stream: this consumer already has an open stream");
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    return openStream<K, V>({
-      get closed() {
-        return self.#closed;
-      },
-      subs: this.#subs,
-      maxPollRecords: this.#o.maxPollRecords,
-      fetchMaxWaitMs: this.#o.fetchMaxWaitMs,
-      consumerTimeoutMs: this.#o.consumerTimeoutMs,
-      reportEof: this.#o.onPartitionEof ? (outstanding) => this.#reportEof(outstanding) : undefined,
-      take: (out, max, from) => this.#take(out, max, from),
-      tick: () => this.#tick(),
-      throwIfFailed: () => this.#throwIfFailed(),
-      waitFor: (ms) => this.#waitFor(ms),
+    return openStream<K, V>(this.#reader, {
       opened: (tracker) => {
         this.#stream = tracker;
       },

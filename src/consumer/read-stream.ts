@@ -4,30 +4,15 @@
  * stream's own `highWaterMark`.
  */
 import { recordBytes, StreamTracker } from "./stream-tracker.ts";
-import type { PartitionState, SubscriptionState } from "./subscription-state.ts";
+import type { PartitionState } from "./subscription-state.ts";
 import type { ConsumerRecord, StreamOptions } from "./types.ts";
+import type { ReaderHost } from "./reader.ts";
 
 /** How often a stream past its quiet spell looks whether its reader has emptied the queue. */
 const IDLE_RECHECK_MS = 50;
 
-/** What the stream needs from the consumer. */
-export interface StreamHost<K, V> {
-  readonly closed: boolean;
-  readonly subs: SubscriptionState;
-  readonly maxPollRecords: number;
-  readonly fetchMaxWaitMs: number;
-  /** The stream ends after this long without a record; undefined: never. */
-  readonly consumerTimeoutMs: number | undefined;
-  /** Reports partitions read to their end (`outstanding`: still in the stream's queue); undefined: off. */
-  readonly reportEof: ((outstanding: (s: PartitionState) => boolean) => void) | undefined;
-  /** Moves up to `max` records into `out`, their partitions into `from`. */
-  take(out: ConsumerRecord<K, V>[], max: number, from: PartitionState[]): void;
-  /** The application is reading: keeps the group member alive. */
-  tick(): void;
-  /** Throws the failure a reader is to see, if any. */
-  throwIfFailed(): void;
-  /** Starts fetching what is needed, then waits for news or `ms`. */
-  waitFor(ms: number): Promise<void>;
+/** How the stream tells the consumer that it opened and ended. */
+export interface StreamHooks {
   /** The stream's tracker starts (in `start`). */
   opened(tracker: StreamTracker): void;
   /** The stream ended: closed (`cancelled` false) or cancelled by its reader. */
@@ -36,7 +21,8 @@ export interface StreamHost<K, V> {
 
 /** Checks the options and builds the stream. */
 export function openStream<K, V>(
-  host: StreamHost<K, V>,
+  host: ReaderHost<K, V>,
+  hooks: StreamHooks,
   options: StreamOptions,
 ): ReadableStream<ConsumerRecord<K, V>> {
   const bytes = options.unit === "bytes";
@@ -58,7 +44,7 @@ export function openStream<K, V>(
       const idleLeft = idleMs === undefined ? Infinity : lastRecordAt + idleMs - performance.now();
       // A quiet spell ends the stream once its reader has taken everything queued.
       if (host.closed || (idleLeft <= 0 && (controller.desiredSize ?? 0) >= hwm)) {
-        host.ended(tracker, false);
+        hooks.ended(tracker, false);
         // The reader gets what is queued, then the end. close() may have closed it already: closing
         // again would throw, and a throwing pull errors a stream that still holds queued records.
         try {
@@ -100,7 +86,7 @@ export function openStream<K, V>(
   const source: UnderlyingDefaultSource<ConsumerRecord<K, V>> = {
     start: (controller) => {
       tracker = new StreamTracker(host.subs, controller, hwm);
-      host.opened(tracker);
+      hooks.opened(tracker);
     },
     pull: (controller) => {
       // Refill once the queue is half empty, not after every read: one pull per record would cost
@@ -113,7 +99,7 @@ export function openStream<K, V>(
       return fill(controller);
     },
     cancel: () => {
-      host.ended(tracker, true);
+      hooks.ended(tracker, true);
     },
   };
   return new ReadableStream<ConsumerRecord<K, V>>(
