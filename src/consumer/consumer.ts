@@ -1,8 +1,9 @@
 /**
- * The consumer: a thin facade over its parts. Settings (settings.ts), subscription state
+ * The consumer: a facade over its parts. Settings (settings.ts), subscription state
  * (subscription-state.ts), the fetcher and its buffer (fetcher.ts, fetch-buffer.ts), offset
- * initialisation (offset-init.ts), the committer (committer.ts), one delivery tracker per read mode
- * (delivery.ts, stream-tracker.ts, read-stream.ts) and the rebalance glue (rebalance.ts).
+ * initialisation (offset-init.ts), the committer (committer.ts), the three read modes (read-poll.ts,
+ * read-iterator.ts, read-stream.ts) each with its delivery tracker (delivery.ts, stream-tracker.ts), and
+ * the rebalance glue (rebalance.ts).
  */
 import { Cluster } from "../client/cluster.ts";
 import { checkOffset, checkTimestamp, checkTp, checkTps } from "./args.ts";
