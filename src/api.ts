@@ -123,6 +123,9 @@ export type {
   ConsumerRebalanceListener,
   ConsumerRecord,
   Deserializer,
+  PartitionEof,
+  PartitionEofCallback,
+  PollOptions,
   StreamOptions,
 } from "./consumer/types.ts";
 export { ConsumerClosedError, NoOffsetForPartitionError, OffsetOutOfRangeError } from "./consumer/errors.ts";

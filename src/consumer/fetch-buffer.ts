@@ -1,7 +1,7 @@
 /**
- * What the consumer keeps per assigned partition, and one partition's fetched bytes waiting to be handed
- * over. Batches are decoded one at a time as records are taken, so a large answer costs memory for its
- * raw bytes only; records are views into those bytes.
+ * Fetched bytes waiting to be handed over: one chunk per partition per answer, in arrival order, and the
+ * hand-over itself. Batches are decoded one at a time as records are taken, so a large answer costs memory
+ * for its raw bytes only; records are views into those bytes.
  */
 import { allCodecsLoaded, loadMissingCodecs } from "../codec/compression.ts";
 import type { FetchResponse } from "../protocol/messages/fetch.ts";
@@ -12,61 +12,8 @@ import {
   TimestampType,
 } from "../protocol/record-batch.ts";
 import type { FetchAbortedTransaction } from "../protocol/messages/fetch.ts";
-import type { TopicPartition } from "./group/types.ts";
-
-/** The consumer's state of one assigned partition. */
-export interface PartitionState {
-  readonly tp: TopicPartition;
-  /** `"topic:partition"`. */
-  readonly key: string;
-  /** Next offset to hand over, or null until it is looked up (committed offset or reset). */
-  position: bigint | null;
-  /** Leader epoch of the last record handed over, or -1. */
-  positionEpoch: number;
-  /** Next offset to fetch: the position, or past answers still buffered. */
-  fetchOffset: bigint;
-  /** Bumped by seek, pause and revocation: buffered bytes and answers in flight of older epochs are dropped. */
-  epoch: number;
-  paused: boolean;
-  /** A fetch that includes this partition is in flight. */
-  inFlight: boolean;
-  /** Buffered answers not yet drained. */
-  chunks: number;
-  /** How to find the position when it is null or out of range; null means "use the committed offset". */
-  reset: "earliest" | "latest" | "none" | null;
-  highWatermark: bigint;
-  lastStableOffset: bigint;
-  /** Not before this time (ms, performance.now()) after an error on this partition. */
-  backoffUntil: number;
-  /** Position after the records the application is known to have processed: what auto-commit commits. */
-  accepted: bigint | null;
-  /** Leader epoch that goes with `accepted`, or -1. */
-  acceptedEpoch: number;
-  /** The offset last committed by this consumer, or null. */
-  committed: bigint | null;
-}
-
-/** Creates the state of a newly assigned partition; its position is unknown until looked up. */
-export function newPartitionState(tp: TopicPartition): PartitionState {
-  return {
-    tp: { topic: tp.topic, partition: tp.partition },
-    key: `${tp.topic}:${tp.partition}`,
-    position: null,
-    positionEpoch: -1,
-    fetchOffset: -1n,
-    epoch: 0,
-    paused: false,
-    inFlight: false,
-    chunks: 0,
-    reset: null,
-    highWatermark: -1n,
-    lastStableOffset: -1n,
-    backoffUntil: 0,
-    accepted: null,
-    acceptedEpoch: -1,
-    committed: null,
-  };
-}
+import type { PartitionState, SubscriptionState } from "./subscription-state.ts";
+import type { ConsumerRecord, Deserializer } from "./types.ts";
 
 const EMPTY_RECORDS: KafkaRecord[] = [];
 const ABORT_MARKER = 0;
@@ -209,4 +156,114 @@ function controlType(batch: Uint8Array): number {
   const key = r?.key;
   if (!key || key.length < 4) return -1;
   return (key[2] << 8) | key[3];
+}
+
+/** The fetched chunks in arrival order, and the hand-over of their records to a reader. */
+export class FetchBuffer {
+  readonly #subs: SubscriptionState;
+  /** Chunks in arrival order; `#head` is the next one to take from. */
+  #queue: (Chunk | undefined)[] = [];
+  #head = 0;
+  /** Raw bytes held by the chunks not yet drained. */
+  bytes = 0;
+
+  /** Positions advance in `subs` as records are taken. */
+  constructor(subs: SubscriptionState) {
+    this.#subs = subs;
+  }
+
+  /** Whether no chunk is waiting. */
+  get empty(): boolean {
+    return this.#head >= this.#queue.length;
+  }
+
+  /** Adds a partition's part of an answer. */
+  push(c: Chunk): void {
+    this.#queue.push(c);
+    this.bytes += c.bytes;
+    c.state.chunks++;
+  }
+
+  /** Drops every chunk (close). */
+  clear(): void {
+    this.#queue = [];
+    this.#head = 0;
+    this.bytes = 0;
+  }
+
+  /**
+   * Moves up to `max` records into `out` (and their partitions into `states`), advancing positions;
+   * chunks of a stale epoch are dropped. The hot path. Returns true when a chunk was drained or the
+   * buffer ran empty (time to fetch). A corrupt batch goes to `onCorrupt`: the records before it are
+   * handed over, and reading resumes at the same position.
+   */
+  take<K, V>(
+    out: ConsumerRecord<K, V>[],
+    max: number,
+    kd: Deserializer<K> | undefined,
+    vd: Deserializer<V> | undefined,
+    onCorrupt: (e: Error) => void,
+    states?: PartitionState[],
+  ): boolean {
+    let drained = false;
+    while (out.length < max) {
+      const c = this.#queue[this.#head];
+      if (c === undefined) break;
+      const s = c.state;
+      if (c.epoch !== s.epoch) {
+        this.#dropHead(c);
+        continue;
+      }
+      if (c.i >= c.records.length) {
+        if (c.batchEnd > s.position!) s.position = c.batchEnd;
+        let more: boolean;
+        try {
+          more = c.load();
+        } catch (e) {
+          this.#dropHead(c);
+          this.#subs.invalidate(s);
+          onCorrupt(e as Error);
+          break;
+        }
+        if (!more) {
+          s.chunks--;
+          this.#dropHead(c);
+          drained = true;
+          continue;
+        }
+      }
+      const r = c.records[c.i];
+      const topic = s.tp.topic;
+      const key = kd ? kd(r.key, topic, r.headers) : r.key as K;
+      const value = vd ? vd(r.value, topic, r.headers) : r.value as V;
+      c.i++;
+      out.push({
+        topic,
+        partition: s.tp.partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        timestampType: c.timestampType,
+        key,
+        value,
+        headers: r.headers,
+        leaderEpoch: c.leaderEpoch,
+      });
+      s.position = r.offset + 1n;
+      s.positionEpoch = c.leaderEpoch;
+      states?.push(s);
+    }
+    return drained || this.#head >= this.#queue.length;
+  }
+
+  #dropHead(c: Chunk): void {
+    this.#queue[this.#head++] = undefined;
+    this.bytes -= c.bytes;
+    if (this.#head >= this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
 }

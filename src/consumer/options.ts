@@ -93,6 +93,10 @@ export const CONSUMER_OPTIONS = {
   valueDeserializer: { ...func(), kafka: ["value.deserializer"] },
   onCommit: func(),
   rebalanceListener,
+  // The old Scala consumer's name; kafka-python spells it consumer_timeout_ms.
+  consumerTimeoutMs: { ...int(0), kafka: ["consumer.timeout.ms"] },
+  partitionEof: { ...bool(), kafka: ["enable.partition.eof"] },
+  onPartitionEof: func(),
   groupId: { ...string(), kafka: ["group.id"] },
   groupInstanceId: { ...string(), kafka: ["group.instance.id"] },
   groupProtocol: { ...oneOf(["classic", "consumer"]), kafka: ["group.protocol"] },

@@ -34,6 +34,19 @@ export type CommitCallback = (
   offsets: Map<string, OffsetAndMetadata & TopicPartition>,
 ) => void;
 
+/** A partition read up to its end: every record before `offset` (the end) was handed over and processed. */
+export interface PartitionEof {
+  /** Topic of the partition. */
+  topic: string;
+  /** The partition. */
+  partition: number;
+  /** The end offset reached: the high watermark, or the last stable offset under read_committed. */
+  offset: bigint;
+}
+
+/** Told that a partition was read up to its end (see `partitionEof`). */
+export type PartitionEofCallback = (eof: PartitionEof) => void;
+
 /** Told about partitions moving; each call is awaited before the consumer goes on. */
 export interface ConsumerRebalanceListener {
   /** Partitions just assigned; positions are not yet looked up. */
@@ -79,6 +92,37 @@ export interface ConsumerOptions<K = Uint8Array | null, V = Uint8Array | null>
   onCommit?: CommitCallback;
   /** Told about partitions assigned, revoked or lost in a group. */
   rebalanceListener?: ConsumerRebalanceListener;
+  /**
+   * The iterator and the stream end (done, not an error) after this long without a record, in ms
+   * (kafka-python's `consumer_timeout_ms`); a stream once its reader has also taken what it queued. The
+   * consumer stays open: read on with a new iterator or stream. Default: they wait until the consumer closes.
+   */
+  consumerTimeoutMs?: number;
+  /**
+   * Report each time a partition is read up to its end (librdkafka's `enable.partition.eof`) to
+   * `onPartitionEof`. Default: true when `onPartitionEof` is given.
+   */
+  partitionEof?: boolean;
+  /**
+   * Called, from within `poll`, the iterator or the stream's pull, once a partition's position reaches its
+   * end and the reader is done with every record before it: with `poll` at the next call, with the iterator
+   * when the next record is asked for, with a stream once its reader took them. Once per end reached; again
+   * after new records arrive and are read to the end. An error it throws reaches the reader.
+   */
+  onPartitionEof?: PartitionEofCallback;
+}
+
+/** Options of `consumer.poll()`. */
+export interface PollOptions {
+  /** Longest wait for records, in ms. Default 1000. */
+  timeoutMs?: number;
+  /** Most records returned. Default `maxPollRecords`. */
+  maxRecords?: number;
+  /**
+   * Wait until `maxRecords` records are there (or `timeoutMs` passed, or the consumer closes) instead of
+   * returning as soon as any are (kafka-python's `get_messages(count, block, timeout)`). Default false.
+   */
+  waitForAll?: boolean;
 }
 
 /** Options of `consumer.stream()`. */
