@@ -484,6 +484,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /** Whether offsets are committed on an interval (`enableAutoCommit` with a `groupId`). */
   get autoCommitEnabled(): boolean {
+    this.#checkOpen();
     return this.#committer.auto;
   }
 

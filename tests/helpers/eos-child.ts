@@ -2,6 +2,8 @@
 // tests/integration/transactions-eos.test.ts, which kills it with SIGKILL at random points and starts it
 // again. Input records carry an id; each output is "out-<id>". Settings come from the environment.
 import process from "node:process";
+// Installs the runtime's default socket adapter, as mod.ts does.
+import "../../src/transport/runtime.ts";
 import { Consumer } from "../../src/consumer/consumer.ts";
 import type { ConsumerRecord } from "../../src/consumer/types.ts";
 import { Producer } from "../../src/producer/producer.ts";

@@ -209,6 +209,7 @@ describe("consumer reading features against a real broker", () => {
       subscribe: () => c.subscribe([t]),
       assignment: () => c.assignment(),
       groupMetadata: () => c.groupMetadata(),
+      autoCommitEnabled: () => c.autoCommitEnabled,
       seek: () => c.seek(tp, 0n),
       seekToBeginning: () => c.seekToBeginning(),
       seekToEnd: () => c.seekToEnd([tp]),
