@@ -7,25 +7,59 @@
 import type { TopicInfo } from "../client/cluster.ts";
 import type { Ack, BufferPool } from "./accumulator.ts";
 import type { PreparedRecord } from "./record.ts";
+import type { RecordHeader } from "../protocol/record-batch.ts";
 import { BufferExhaustedError } from "./errors.ts";
 
-/** One record waiting. */
-export interface Waiting {
-  prepared: PreparedRecord;
-  topic: string;
-  partition: number | undefined;
-  ack: Ack;
-  slot: number;
-  where: string;
+/**
+ * One record waiting: its prepared fields copied in, so that a waiting record is one object (a flood of
+ * unawaited sends can leave a million of them here).
+ */
+export class Waiting implements PreparedRecord {
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: RecordHeader[] | undefined;
+  readonly timestamp: number;
+  readonly bytes: number;
+  readonly topic: string;
+  readonly partition: number | undefined;
+  readonly ack: Ack;
+  readonly slot: number;
+  readonly where: string;
   /** Fails with a timeout after this time (performance.now() ms). */
-  deadline: number;
+  readonly deadline: number;
   /** The transaction generation it was sent in, if transactional. */
-  generation: number | undefined;
-  /** Set when the caller waits for the record to reach a batch (backpressure). */
-  resolve?: () => void;
-  reject?: (e: Error) => void;
+  readonly generation: number | undefined;
   /** Metadata, once known. */
-  info?: TopicInfo;
+  info: TopicInfo | undefined;
+  /** Set when the caller waits for the record to reach a batch (backpressure). */
+  resolve: (() => void) | undefined = undefined;
+  reject: ((e: Error) => void) | undefined = undefined;
+
+  constructor(
+    p: PreparedRecord,
+    topic: string,
+    partition: number | undefined,
+    ack: Ack,
+    slot: number,
+    where: string,
+    deadline: number,
+    generation: number | undefined,
+    info: TopicInfo | undefined,
+  ) {
+    this.key = p.key;
+    this.value = p.value;
+    this.headers = p.headers;
+    this.timestamp = p.timestamp;
+    this.bytes = p.bytes;
+    this.topic = topic;
+    this.partition = partition;
+    this.ack = ack;
+    this.slot = slot;
+    this.where = where;
+    this.deadline = deadline;
+    this.generation = generation;
+    this.info = info;
+  }
 }
 
 /** What the backlog needs from the producer. */
@@ -174,7 +208,7 @@ export class Backlog {
         this.#fail(w, e as Error);
         continue;
       }
-      if (!pool.take(w.prepared.bytes)) break;
+      if (!pool.take(w.bytes)) break;
       this.#shift();
       try {
         this.#target.append(w);
@@ -226,7 +260,7 @@ export class Backlog {
       this.#fail(
         w,
         new BufferExhaustedError(
-          `could not get ${w.prepared.bytes} bytes of buffer memory within maxBlockMs ` +
+          `could not get ${w.bytes} bytes of buffer memory within maxBlockMs ` +
             `(bufferMemory ${pool.total}, in use ${pool.used})`,
         ),
       );

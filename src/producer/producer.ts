@@ -8,7 +8,7 @@
 import { Cluster, type TopicInfo } from "../client/cluster.ts";
 import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
 import { Accumulator, type Ack, BufferPool } from "./accumulator.ts";
-import { Backlog, type Waiting } from "./backlog.ts";
+import { Backlog, Waiting } from "./backlog.ts";
 import {
   DeliveryTimeoutError,
   ProducerClosedError,
@@ -115,7 +115,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
           throw new TransactionAbortedError("not sent: its transaction ended while it waited for metadata");
         }
       },
-      append: (w) => this.#append(w.info!, w.partition, w.prepared, w.ack, w.slot, w.where),
+      append: (w) => this.#append(w.info!, w.partition, w, w.ack, w.slot, w.where),
       failed: (w, e) => {
         // Accepted records get one delivery report each, failures included (as Java's callback).
         this.#onDelivery?.(e, null, { topic: w.topic, partition: w.partition ?? -1 });
@@ -419,17 +419,17 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       this.#append(info, record.partition, prepared, ack, slot, where);
       return undefined;
     }
-    const w: Waiting = {
+    const w = new Waiting(
       prepared,
       topic,
-      partition: record.partition,
+      record.partition,
       ack,
       slot,
       where,
-      deadline: performance.now() + this.#o.maxBlockMs,
-      generation: txn?.generation,
-      info: this.#sender.started ? info : undefined,
-    };
+      performance.now() + this.#o.maxBlockMs,
+      txn?.generation,
+      this.#sender.started ? info : undefined,
+    );
     return this.#backlog.add(w, wait);
   }
 
