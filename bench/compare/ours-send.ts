@@ -5,8 +5,8 @@
 //
 // Modes: `send` (a `send()` per record, not awaited, then `flush()`), `produce` (`produce()` per record
 // with a delivery callback, then `flush()`), `latency` (linger 0, one awaited `send()` every millisecond:
-// p50/p99 from the call to the acknowledgement) and `memory` (`send()` per record with a 32 MiB buffer:
-// peak RSS).
+// p50/p99 from the call to the acknowledgement), `memory` and `memory-produce` (`send()` or `produce()` per
+// record with a 32 MiB buffer: peak RSS).
 import { readFileSync } from "node:fs";
 import { Producer } from "../../src/producer/producer.ts";
 import { detectRuntime } from "../../src/transport/runtime.ts";
@@ -49,7 +49,7 @@ const t0 = performance.now();
 if (mode === "send" || mode === "memory") {
   for (let i = 0; i < total; i++) producer.send({ topic, value }).catch(fail);
   await producer.flush();
-} else if (mode === "produce") {
+} else if (mode === "produce" || mode === "memory-produce") {
   const p = producer as unknown as {
     produce?: (r: { topic: string; value: Uint8Array }, cb: (e: Error | null) => void) => void;
   };
@@ -88,7 +88,7 @@ if (mode === "send" || mode === "memory") {
   throw new Error(`unknown mode ${mode}`);
 }
 result.seconds = (performance.now() - t0) / 1000;
-if (mode === "memory") result.peakRssMiB = peakRssMiB();
+if (mode.startsWith("memory")) result.peakRssMiB = peakRssMiB();
 await producer.close();
 if (failed > 0) throw new Error(`${failed} records failed: ${firstError}`);
 console.log(JSON.stringify(result));
