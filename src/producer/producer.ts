@@ -173,7 +173,9 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
    */
   async sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
     if (!Array.isArray(records)) throw new TypeError("records must be an array");
-    for (let i = 0; i < records.length; i++) this.#records.prepare(records[i], `records[${i}]`);
+    // Prepared once: the checks run before anything is queued, and the results are what is queued.
+    const prepared: PreparedRecord[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) prepared[i] = this.#records.prepare(records[i], `records[${i}]`);
     const results: RecordMetadata[] = new Array(records.length);
     let left = records.length;
     let failure: Error | undefined;
@@ -189,7 +191,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     if (left === 0) return results;
     for (let i = 0; i < records.length; i++) {
       try {
-        const r = this.#enqueue(records[i], ack, i, `records[${i}]`, true);
+        const r = this.#enqueue(records[i], ack, i, `records[${i}]`, true, prepared[i]);
         if (r) await r;
       } catch (e) {
         failure ??= e as Error;
@@ -408,11 +410,12 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     slot: number,
     where: string,
     wait: boolean,
+    ready?: PreparedRecord,
   ): Promise<void> | undefined {
     if (this.#closed) throw new ProducerClosedError("producer is closed");
     const txn = this.#txn;
     if (txn !== undefined) txn.state.checkSend();
-    const prepared = this.#records.prepare(record, where);
+    const prepared = ready ?? this.#records.prepare(record, where);
     const topic = record.topic;
     const info = this.#cluster.cachedTopic(topic);
     if (info && this.#sender.started && !this.#backlog.busy(topic) && this.#pool.tryReserve(prepared.bytes)) {
