@@ -1,6 +1,7 @@
 /**
  * The producer: a thin facade over its parts. Records are checked and serialized (record.ts), routed to
- * a partition (router.ts), appended to per-partition batches (accumulator.ts) and sent, one Produce per
+ * a partition (router.ts), encoded into per-partition batches as they are appended (accumulator.ts), or
+ * wait in the backlog (backlog.ts) while metadata or buffer space is missing, and are sent, one Produce per
  * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts). A
  * transactional producer adds the transaction manager (transactions.ts, transaction-requests.ts), the
  * `transaction(fn)` scope and the exactly-once stream sink (transactional-writable.ts).
