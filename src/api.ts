@@ -97,6 +97,7 @@ export type {
 export type {
   DeliveryCallback,
   HeaderValue,
+  ProduceCallback,
   ProducerHeaders,
   ProducerMetrics,
   ProducerOptions,

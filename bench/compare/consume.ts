@@ -1,5 +1,6 @@
-// Consume benchmark: this client on Node (poll, stream and iterator), Deno and Bun, KafkaJS and
-// @platformatic/kafka read the same filled topic from the beginning, against the same broker in one run.
+// Consume benchmark: this client on Node (poll, stream and iterator), Deno and Bun, KafkaJS,
+// @platformatic/kafka, the Java client's ConsumerPerformance and librdkafka (confluent-kafka) read the same
+// filled topic from the beginning, against the same broker in one run.
 // Prints records/s, MB/s and our ratio to each peer per case; exits non-zero when any client read fewer
 // records than were written.
 //
@@ -55,6 +56,13 @@ const drivers: { name: string; cmd: string; args: string[]; ours: boolean }[] = 
   { name: "bun", cmd: `${bin}bun`, args: [ours], ours: true },
   { name: "kafkajs", cmd: `${bin}node`, args: ["bench/compare/kafkajs-consume.mjs"], ours: false },
   { name: "platformatic", cmd: `${bin}node`, args: ["bench/compare/platformatic-consume.mjs"], ours: false },
+  { name: "java", cmd: `${bin}node`, args: ["bench/compare/java-consume.ts"], ours: false },
+  {
+    name: "librdkafka",
+    cmd: `${root}.kafka/venv/bin/python`,
+    args: ["bench/compare/confluent-consume.py"],
+    ours: false,
+  },
 ];
 /** The read API argument of our driver: the word after "node", else the default (poll). */
 const apiOf = (name: string): string[] => (name.startsWith("node ") ? [name.slice(5)] : []);
@@ -169,9 +177,10 @@ function label(c: ConsumeCase): string {
 
 // The table: one line per case and client; ratios of each of our runs to each peer.
 console.log(
-  "| case | client | records/s | MB/s | first record after | vs KafkaJS | vs @platformatic/kafka |",
+  "| case | client | records/s | MB/s | first record after | vs KafkaJS | vs @platformatic/kafka | vs Java " +
+    "| vs librdkafka |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) {
   const rate = (name: string) => {
     const r = row.results.get(name);
@@ -181,7 +190,7 @@ for (const row of rows) {
     const r = row.results.get(d.name)!;
     if (!("records" in r)) {
       const why = "unsupported" in r ? r.unsupported : `FAILED: ${r.failed}`;
-      console.log(`| ${label(row.c)} | ${d.name} | n/a (${why}) | | | | |`);
+      console.log(`| ${label(row.c)} | ${d.name} | n/a (${why}) | | | | | | |`);
       continue;
     }
     const recs = r.records / r.seconds;
@@ -192,7 +201,9 @@ for (const row of rows) {
     console.log(
       `| ${label(row.c)} | ${d.name} | ${Math.round(recs).toLocaleString("en-US")} | ${
         (r.bytes / r.seconds / 1e6).toFixed(1)
-      } | ${r.startSeconds.toFixed(2)} s | ${ratio("kafkajs")} | ${ratio("platformatic")} |`,
+      } | ${r.startSeconds.toFixed(2)} s | ${ratio("kafkajs")} | ${ratio("platformatic")} | ${
+        ratio("java")
+      } | ${ratio("librdkafka")} |`,
     );
   }
 }

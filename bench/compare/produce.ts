@@ -1,8 +1,16 @@
-// Produce benchmark: this client on Node, Deno and Bun, KafkaJS and @platformatic/kafka, against the same
-// broker in one run. Prints records/s, MB/s and our ratio to each peer per case.
+// Produce benchmark, every peer against the same broker in one run:
+// - one call per record (`send()`, `produce()`) on Node, Deno and Bun against the Java client's
+//   ProducerPerformance, librdkafka (confluent-kafka) and kcat, 1 KiB and 100 B, acks=all; the latency
+//   case (linger 0, 1,000 records/s: p50/p99) and the memory case (1,000,000 sends, 32 MiB buffer: peak RSS);
+// - `sendBatch` of 1,000 records on Node, Deno and Bun against KafkaJS and @platformatic/kafka.
+// Prints records/s, MB/s and our ratio to each peer per case.
 //
-//   node bench/compare/produce.ts [--quick] [--cases 1024:-1:5:none,100:1:0:gzip]
+//   node bench/compare/produce.ts [--quick] [--runs 3] [--per-record-only | --batch-only]
+//                                 [--cases 1024:-1:5:none,100:1:0:gzip]
 //
+// --quick: one run of each per-record case, and only the 1 KiB acks=all sendBatch cases. Without it each
+// per-record case runs --runs times (default 3), interleaved, and the median counts.
+
 // Starts the local broker when KAFKA_BOOTSTRAP is unset.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -12,6 +20,7 @@ import "../../src/transport/runtime.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { createTopic, deleteTopic } from "../../tests/helpers/topics.ts";
 import type { ProduceCase, ProduceResult } from "./workload.ts";
+import { perRecord } from "./per-record.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = `${root}node_modules/.bin/`;
@@ -58,8 +67,15 @@ const cluster = new Cluster({ bootstrapServers: bootstrap });
 
 type Row = { c: ProduceCase; results: Map<string, ProduceResult | { unsupported: string }> };
 const rows: Row[] = [];
+const quick = args.includes("--quick");
+const runsArg = args.indexOf("--runs");
+const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 1 : 3;
+let perRecordLines: string[] = [];
 try {
-  for (const c of cases) {
+  if (!args.includes("--batch-only")) {
+    perRecordLines = await perRecord(cluster, root, bootstrap, { sizes: [1024, 100], runs });
+  }
+  for (const c of args.includes("--per-record-only") ? [] : cases) {
     const row: Row = { c, results: new Map() };
     rows.push(row);
     for (const d of drivers) {
@@ -105,9 +121,13 @@ function label(c: ProduceCase): string {
   }, linger ${c.lingerMs} ms, ${c.compression}`;
 }
 
+for (const line of perRecordLines) console.log(line);
+if (perRecordLines.length > 0) console.log("");
 // The table: one line per case and client; ratios of our Node run to each peer.
-console.log("| case | client | records/s | MB/s | vs KafkaJS | vs @platformatic/kafka |");
-console.log("| --- | --- | --- | --- | --- | --- |");
+if (rows.length > 0) {
+  console.log("| case | client | records/s | MB/s | vs KafkaJS | vs @platformatic/kafka |");
+}
+if (rows.length > 0) console.log("| --- | --- | --- | --- | --- | --- |");
 for (const row of rows) {
   const rate = (name: string) => {
     const r = row.results.get(name);

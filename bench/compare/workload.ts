@@ -198,3 +198,43 @@ export class ReadMeter {
     };
   }
 }
+
+// ---- Per-record produce ----
+// One call per record, not awaited each (how most users produce): this client's `send()` (and
+// `produce()` once it exists), the Java client's ProducerPerformance, librdkafka through confluent-kafka
+// (`produce()` + `poll(0)`, then `flush()`) and kcat reading a file. Every client gets acks=all,
+// idempotence and linger 5 ms; this client and the Java client batches of up to 256 KiB, librdkafka and kcat
+// their own default (1 MB).
+
+/** Records of one per-record case: 300,000 of 1 KiB, 1,000,000 of 100 B. */
+export function sendRecordCount(valueBytes: number): number {
+  return valueBytes >= 1024 ? 300_000 : 1_000_000;
+}
+
+/** Linger of the per-record throughput cases, in ms. */
+export const SEND_LINGER_MS = 5;
+/** Batch size every client gets in the per-record cases. */
+export const SEND_BATCH_BYTES = 256 * 1024;
+
+/** The latency case: one record every millisecond (1,000/s), linger 0, 1 KiB values. */
+export const LATENCY_RATE = 1_000;
+export const LATENCY_RECORDS = 5_000;
+
+/** The memory case: this many 1 KiB records through `send()` with a 32 MiB buffer. */
+export const MEMORY_RECORDS = 1_000_000;
+export const MEMORY_BUFFER_BYTES = 32 * 1024 * 1024;
+
+/** What a per-record driver prints: the throughput result plus latency percentiles or peak RSS. */
+export interface SendResult extends ProduceResult {
+  /** Latency case: milliseconds from the call to the acknowledgement. */
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Peak resident set size of the process, in MiB. */
+  peakRssMiB?: number;
+}
+
+/** The `p`-th percentile (0-100) of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

@@ -1,6 +1,5 @@
 /** Per-partition batches of records waiting to be sent, and the memory they may take. */
-import type { RecordInput } from "../protocol/record-batch.ts";
-import { BufferExhaustedError } from "./errors.ts";
+import { RecordBatchBuilder, type RecordHeader } from "../protocol/record-batch.ts";
 import type { RecordMetadata } from "./types.ts";
 
 /** Whoever waits on a record: a `send` promise, a `sendBatch` group, or a stream. */
@@ -9,9 +8,14 @@ export interface Ack {
   settle(error: Error | null, metadata: RecordMetadata | null, slot: number): void;
 }
 
-/** One batch for one partition. Records are kept as given: payloads are not copied. */
+/**
+ * One batch for one partition. Each record is encoded into the batch's buffer as it is appended (payloads
+ * are copied once, there); sending the batch only adds the header.
+ */
 export class ProducerBatch {
-  readonly records: RecordInput[] = [];
+  readonly builder: RecordBatchBuilder;
+  /** Each record's timestamp, for its metadata. */
+  readonly timestamps: number[] = [];
   readonly acks: (Ack | null)[] = [];
   readonly slots: number[] = [];
   /** Estimated bytes of the records, for batchSize and the buffer budget. */
@@ -30,11 +34,35 @@ export class ProducerBatch {
   /** When the batch fails for good if not yet written (createdAt + deliveryTimeoutMs). */
   readonly deadline: number;
 
-  constructor(topic: string, partition: number, createdAt: number, deadline: number) {
+  constructor(topic: string, partition: number, createdAt: number, deadline: number, capacity: number) {
+    this.builder = new RecordBatchBuilder(capacity);
     this.topic = topic;
     this.partition = partition;
     this.createdAt = createdAt;
     this.deadline = deadline;
+  }
+
+  /** Records in the batch. */
+  get count(): number {
+    return this.builder.count;
+  }
+
+  /** Removes the records of `ack` (not sent yet); returns how many went. */
+  remove(ack: Ack): number {
+    const keep = this.acks.map((a) => a !== ack);
+    const gone = keep.filter((k) => !k).length;
+    if (gone === 0) return 0;
+    this.builder.retain((i) => keep[i]);
+    let j = 0;
+    for (let i = 0; i < keep.length; i++) {
+      if (!keep[i]) continue;
+      this.timestamps[j] = this.timestamps[i];
+      this.acks[j] = this.acks[i];
+      this.slots[j] = this.slots[i];
+      j++;
+    }
+    this.timestamps.length = this.acks.length = this.slots.length = j;
+    return gone;
   }
 }
 
@@ -52,6 +80,8 @@ export class PartitionState {
    * before a retried first one: only one batch goes out at a time.
    */
   acked = false;
+  /** Bytes of this partition's last batch: a new batch starts with room for as many. */
+  lastBatchBytes = 0;
   /** Added to the open transaction (classic protocol: AddPartitionsToTxn went before the first batch). */
   inTxn = false;
   readonly topic: string;
@@ -63,27 +93,20 @@ export class PartitionState {
   }
 }
 
-interface Waiter {
-  bytes: number;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-/** The byte budget of records held by the producer (`bufferMemory`). */
+/**
+ * The byte budget of records held by the producer (`bufferMemory`). Records that find it full wait in the
+ * producer's backlog (backlog.ts), which sets `waiting` and is told of every release.
+ */
 export class BufferPool {
   used = 0;
-  /** Waiters in arrival order from `#head` on; a queue without O(n) shifts, as floods queue many. */
-  #waiters: (Waiter | undefined)[] = [];
-  #head = 0;
+  /** Set while records wait for space: new records queue behind them, and the sender sends at once. */
+  waiting = false;
+  /** Called after bytes are released. */
+  onRelease: (() => void) | undefined;
   readonly total: number;
 
   constructor(total: number) {
     this.total = total;
-  }
-
-  get waiting(): boolean {
-    return this.#head < this.#waiters.length;
   }
 
   /** Takes `bytes` now if they are free and nobody waits ahead. */
@@ -93,65 +116,19 @@ export class BufferPool {
     return true;
   }
 
-  /** Waits, in order, for `bytes` to be free; fails after `maxBlockMs`. */
-  reserve(bytes: number, maxBlockMs: number): Promise<void> {
-    if (this.tryReserve(bytes)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const at = this.#waiters.length;
-      const w: Waiter = {
-        bytes,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          if (this.#waiters[at] !== w) return;
-          this.#waiters[at] = undefined;
-          reject(
-            new BufferExhaustedError(
-              `could not get ${bytes} bytes of buffer memory within ${maxBlockMs} ms ` +
-                `(bufferMemory ${this.total}, in use ${this.used})`,
-            ),
-          );
-          this.#wake();
-        }, maxBlockMs),
-      };
-      this.#waiters.push(w);
-    });
+  /**
+   * Takes `bytes` for the first waiter if they are free. A record larger than the whole budget still goes
+   * through once nothing else is held.
+   */
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.total && this.used > 0) return false;
+    this.used += bytes;
+    return true;
   }
 
   release(bytes: number): void {
     this.used -= bytes;
-    this.#wake();
-  }
-
-  /** Fails every waiter (the producer is closing). */
-  failAll(e: Error): void {
-    for (let i = this.#head; i < this.#waiters.length; i++) {
-      const w = this.#waiters[i];
-      if (!w) continue;
-      clearTimeout(w.timer);
-      w.reject(e);
-    }
-    this.#waiters = [];
-    this.#head = 0;
-  }
-
-  #wake(): void {
-    const q = this.#waiters;
-    while (this.#head < q.length) {
-      const w = q[this.#head];
-      if (w) {
-        // A record larger than the whole budget still goes through once nothing else is held.
-        if (this.used + w.bytes > this.total && this.used > 0) break;
-        clearTimeout(w.timer);
-        this.used += w.bytes;
-        w.resolve();
-      }
-      q[this.#head++] = undefined;
-    }
-    if (this.#head === q.length) {
-      this.#waiters = [];
-      this.#head = 0;
-    }
+    if (this.waiting) this.onRelease?.();
   }
 }
 
@@ -176,34 +153,48 @@ export class Accumulator {
   wouldOpen(s: PartitionState, bytes: number, batchSize: number): boolean {
     const batch = s.queue.length > 0 ? s.queue[s.queue.length - 1] : undefined;
     return !batch || batch.encoded !== undefined ||
-      (batch.records.length > 0 && batch.bytes + bytes > batchSize);
+      (batch.builder.count > 0 && batch.bytes + bytes > batchSize);
   }
 
   /**
-   * Adds a record to the partition's open batch, opening a new one when it would overflow `batchSize`.
-   * Returns the batch it went into and whether that batch was new.
+   * Encodes a record into the partition's open batch, opening a new one when it would overflow
+   * `batchSize`. Returns the batch it went into.
    */
   append(
     s: PartitionState,
-    record: RecordInput,
+    record: AppendRecord,
     bytes: number,
     ack: Ack | null,
     slot: number,
     batchSize: number,
     now: number,
     deliveryTimeoutMs: number,
-  ): { batch: ProducerBatch; opened: boolean } {
-    let batch = s.queue.length > 0 ? s.queue[s.queue.length - 1] : undefined;
-    let opened = false;
-    if (!batch || this.wouldOpen(s, bytes, batchSize)) {
-      batch = new ProducerBatch(s.topic, s.partition, now, now + deliveryTimeoutMs);
-      s.queue.push(batch);
-      opened = true;
+  ): { batch: ProducerBatch } {
+    const q = s.queue;
+    let batch = q.length > 0 ? q[q.length - 1] : undefined;
+    if (
+      !batch || batch.encoded !== undefined || (batch.builder.count > 0 && batch.bytes + bytes > batchSize)
+    ) {
+      if (batch) s.lastBatchBytes = batch.builder.sizeInBytes;
+      // Room for as much as the last batch took (a busy partition fills whole batches), at least this record.
+      const capacity = Math.max(bytes, Math.min(s.lastBatchBytes, batchSize + bytes));
+      batch = new ProducerBatch(s.topic, s.partition, now, now + deliveryTimeoutMs, capacity);
+      q.push(batch);
     }
-    batch.records.push(record);
+    const ts = record.timestamp;
+    batch.builder.append(record.key, record.value, record.headers, ts);
+    batch.timestamps.push(ts);
     batch.acks.push(ack);
     batch.slots.push(slot);
     batch.bytes += bytes;
-    return { batch, opened };
+    return { batch };
   }
+}
+
+/** The fields of a record that go into a batch. */
+export interface AppendRecord {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers?: readonly RecordHeader[];
+  timestamp: number;
 }

@@ -66,7 +66,7 @@ export class Idempotence {
   assignSequence(s: PartitionState, batch: ProducerBatch): void {
     if (!this.enabled) return;
     batch.baseSequence = s.nextSequence;
-    s.nextSequence = (s.nextSequence + batch.records.length) | 0;
+    s.nextSequence = (s.nextSequence + batch.count) | 0;
     if (s.nextSequence < 0) s.nextSequence &= 0x7fffffff;
   }
 

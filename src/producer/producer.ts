@@ -1,6 +1,7 @@
 /**
  * The producer: a thin facade over its parts. Records are checked and serialized (record.ts), routed to
- * a partition (router.ts), appended to per-partition batches (accumulator.ts) and sent, one Produce per
+ * a partition (router.ts), encoded into per-partition batches as they are appended (accumulator.ts), or
+ * wait in the backlog (backlog.ts) while metadata or buffer space is missing, and are sent, one Produce per
  * broker, by the sender (sender.ts), which keeps idempotent sequence numbers (idempotence.ts). A
  * transactional producer adds the transaction manager (transactions.ts, transaction-requests.ts), the
  * `transaction(fn)` scope and the exactly-once stream sink (transactional-writable.ts).
@@ -8,6 +9,7 @@
 import { Cluster, type TopicInfo } from "../client/cluster.ts";
 import { backoffMs, isRetriable, sleep } from "../client/retry.ts";
 import { Accumulator, type Ack, BufferPool } from "./accumulator.ts";
+import { Backlog, Waiting } from "./backlog.ts";
 import {
   DeliveryTimeoutError,
   ProducerClosedError,
@@ -23,6 +25,7 @@ import { type ProducerSettings, resolveSettings } from "./settings.ts";
 import type { ConsumerGroupMetadata } from "../consumer/types.ts";
 import type {
   DeliveryCallback,
+  ProduceCallback,
   ProducerMetrics,
   ProducerOptions,
   ProducerRecord,
@@ -59,8 +62,8 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
   readonly #sender: Sender;
   readonly #txn: TransactionManager | undefined;
   readonly #onDelivery: DeliveryCallback | undefined;
-  /** Records still waiting for metadata or buffer space before they reach a batch. */
-  readonly #arriving = new Set<Promise<void>>();
+  /** Records waiting for metadata or buffer space before they reach a batch. */
+  readonly #backlog: Backlog;
   #closed = false;
 
   /** Creates a producer; it connects on first use. Bad options throw here, naming the option. */
@@ -101,6 +104,26 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       onDelivery: options.onDelivery,
       transactions: this.#txn,
     });
+    this.#backlog = new Backlog(this.#pool, {
+      ready: async (topic, deadline) => {
+        await withDeadline(this.#sender.start(), deadline, "a producer id");
+        return this.#cluster.cachedTopic(topic) ??
+          await withDeadline(this.#topic(topic, deadline), deadline, `metadata for topic ${topic}`);
+      },
+      check: (w) => {
+        const txn = this.#txn;
+        if (txn !== undefined && (txn.generation !== w.generation || txn.state.name !== "in-transaction")) {
+          throw new TransactionAbortedError("not sent: its transaction ended while it waited for metadata");
+        }
+      },
+      append: (w) => this.#append(w.info!, w.partition, w, w.ack, w.slot, w.where),
+      failed: (w, e) => {
+        // Accepted records get one delivery report each, failures included (as Java's callback).
+        this.#onDelivery?.(e, null, { topic: w.topic, partition: w.partition ?? -1 });
+        if (w.reject !== undefined) w.reject(e);
+        else w.ack.settle(e, null, w.slot);
+      },
+    });
     this.#txn?.attach({
       failUnsent: (e) => this.#sender.failUnsent(e),
       flush: () => this.#flushAll(),
@@ -108,17 +131,41 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     });
   }
 
-  /** Sends one record; resolves once the broker acknowledged it per `acks`. */
+  /**
+   * Sends one record; resolves once the broker acknowledged it per `acks`. Bad input rejects with an
+   * error naming the field. Call it once per record without awaiting each: records are batched.
+   */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const ack: Ack = { settle: (e, md) => (e ? reject(e) : resolve(md!)) };
-      try {
-        const r = this.#enqueue(record, ack, 0, "record");
-        if (r) r.catch(reject);
-      } catch (e) {
-        reject(e);
-      }
-    });
+    const promise = new Promise<RecordMetadata>(capture);
+    const ack = new PromiseAck(captured.resolve, captured.reject);
+    try {
+      this.#enqueue(record, ack, 0, "record", false);
+    } catch (e) {
+      ack.reject(e);
+    }
+    return promise;
+  }
+
+  /**
+   * Sends one record and returns at once, without a promise (as confluent-kafka's `produce`): `callback`,
+   * when given, and the `onDelivery` option hear how it went. Bad input throws here, naming the field;
+   * `flush()` waits for everything produced.
+   *
+   * @example
+   * ```ts
+   * for (const line of lines) {
+   *   producer.produce({ topic: "logs", value: line }, (err, md) => {
+   *     if (err) console.error("not written", err);
+   *   });
+   * }
+   * await producer.flush();
+   * ```
+   */
+  produce(record: ProducerRecord<K, V>, callback?: ProduceCallback): void {
+    if (callback !== undefined && typeof callback !== "function") {
+      throw new TypeError("callback must be a function");
+    }
+    this.#enqueue(record, callback === undefined ? NO_ACK : new CallbackAck(callback), 0, "record", false);
   }
 
   /**
@@ -127,7 +174,9 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
    */
   async sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
     if (!Array.isArray(records)) throw new TypeError("records must be an array");
-    for (let i = 0; i < records.length; i++) this.#records.prepare(records[i], `records[${i}]`);
+    // Prepared once: the checks run before anything is queued, and the results are what is queued.
+    const prepared: PreparedRecord[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) prepared[i] = this.#records.prepare(records[i], `records[${i}]`);
     const results: RecordMetadata[] = new Array(records.length);
     let left = records.length;
     let failure: Error | undefined;
@@ -143,7 +192,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     if (left === 0) return results;
     for (let i = 0; i < records.length; i++) {
       try {
-        const r = this.#enqueue(records[i], ack, i, `records[${i}]`);
+        const r = this.#enqueue(records[i], ack, i, `records[${i}]`, true, prepared[i]);
         if (r) await r;
       } catch (e) {
         failure ??= e as Error;
@@ -168,7 +217,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
    */
   writable(): WritableStream<ProducerRecord<K, V>> {
     return producerWritable({
-      enqueue: (record, ack, slot, where) => this.#enqueue(record, ack, slot, where),
+      enqueue: (record, ack, slot, where) => this.#enqueue(record, ack, slot, where, true),
       flush: () => this.flush(),
       dropUnsent: (ack, reason) => this.#sender.dropUnsent(ack, reason),
     });
@@ -205,13 +254,13 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
 
   async #flushAll(): Promise<void> {
     // Records sent before the flush but still waiting for metadata count too, as in the Java client.
-    if (this.#arriving.size > 0) await Promise.allSettled([...this.#arriving]);
+    if (this.#backlog.size > 0) await this.#backlog.idle();
     await this.#sender.flush();
   }
 
   /** Records handed over and not settled: waiting for metadata or buffer space, or in the sender. */
   #pending(): number {
-    return this.#arriving.size + this.#sender.outstanding;
+    return this.#backlog.size + this.#sender.outstanding;
   }
 
   // ---- Transactions ----
@@ -317,7 +366,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
   transactionalWritable(options: TransactionalWritableOptions): WritableStream<TransformedRecord<K, V>> {
     const txn = this.#transactions("transactionalWritable");
     return transactionalWritable(this, txn.state, {
-      enqueue: (record, ack, slot, where) => this.#enqueue(record, ack, slot, where),
+      enqueue: (record, ack, slot, where) => this.#enqueue(record, ack, slot, where, true),
     }, options);
   }
 
@@ -342,7 +391,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     if (txn === "in-transaction" || txn === "abortable-error") await this.abortTransaction().catch(() => {});
     await this.#flushAll();
     this.#closed = true;
-    this.#pool.failAll(new ProducerClosedError("producer closed"));
+    this.#backlog.failAll(new ProducerClosedError("producer closed"));
     this.#sender.close();
     await this.#cluster.close();
   }
@@ -352,43 +401,40 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     return this.#sender.metrics();
   }
 
-  /** Queues a record; returns a promise only when it had to wait (metadata, buffer space). */
-  #enqueue(record: ProducerRecord<K, V>, ack: Ack, slot: number, where: string): Promise<void> | undefined {
+  /**
+   * Queues a record. When it cannot go into a batch at once (metadata, producer id or buffer space
+   * missing) it waits in the backlog; with `wait` the returned promise settles when it leaves the backlog.
+   */
+  #enqueue(
+    record: ProducerRecord<K, V>,
+    ack: Ack,
+    slot: number,
+    where: string,
+    wait: boolean,
+    ready?: PreparedRecord,
+  ): Promise<void> | undefined {
     if (this.#closed) throw new ProducerClosedError("producer is closed");
     const txn = this.#txn;
     if (txn !== undefined) txn.state.checkSend();
-    const prepared = this.#records.prepare(record, where);
+    const prepared = ready ?? this.#records.prepare(record, where);
     const topic = record.topic;
     const info = this.#cluster.cachedTopic(topic);
-    if (info && this.#sender.started && this.#pool.tryReserve(prepared.bytes)) {
+    if (info && this.#sender.started && !this.#backlog.busy(topic) && this.#pool.tryReserve(prepared.bytes)) {
       this.#append(info, record.partition, prepared, ack, slot, where);
       return undefined;
     }
-    const generation = txn?.generation;
-    const arriving = (async () => {
-      const deadline = performance.now() + this.#o.maxBlockMs;
-      try {
-        await withDeadline(this.#sender.start(), deadline, "a producer id");
-        const t = info ??
-          await withDeadline(this.#topic(topic, deadline), deadline, `metadata for topic ${topic}`);
-        await this.#pool.reserve(prepared.bytes, Math.max(0, deadline - performance.now()));
-        if (txn !== undefined && (txn.generation !== generation || txn.state.name !== "in-transaction")) {
-          this.#pool.release(prepared.bytes);
-          throw new TransactionAbortedError("not sent: its transaction ended while it waited for metadata");
-        }
-        this.#append(t, record.partition, prepared, ack, slot, where);
-      } catch (e) {
-        // Accepted records get one delivery report each, failures included (as Java's callback).
-        this.#onDelivery?.(e as Error, null, { topic, partition: record.partition ?? -1 });
-        throw e;
-      }
-    })();
-    this.#arriving.add(arriving);
-    arriving.then(
-      () => this.#arriving.delete(arriving),
-      () => this.#arriving.delete(arriving),
+    const w = new Waiting(
+      prepared,
+      topic,
+      record.partition,
+      ack,
+      slot,
+      where,
+      performance.now() + this.#o.maxBlockMs,
+      txn?.generation,
+      this.#sender.started ? info : undefined,
     );
-    return arriving;
+    return this.#backlog.add(w, wait);
   }
 
   /** A topic's metadata; as in the Java client, retriable failures are retried until `maxBlockMs`. */
@@ -428,6 +474,51 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     this.#sender.append(this.#acc.state(info.name, partition), prepared, ack, slot);
   }
 }
+
+/** Settles a `send()` promise; one small object per record, no closure. */
+class PromiseAck implements Ack {
+  readonly resolve: (md: RecordMetadata) => void;
+  readonly reject: (e: unknown) => void;
+  constructor(resolve: (md: RecordMetadata) => void, reject: (e: unknown) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+  settle(e: Error | null, md: RecordMetadata | null): void {
+    if (e) this.reject(e);
+    else this.resolve(md!);
+  }
+}
+
+// The resolve and reject of the promise `send()` is making: taken by one shared executor, not a closure
+// per call.
+const captured = {
+  resolve: undefined as unknown as (md: RecordMetadata) => void,
+  reject: undefined as unknown as (e: unknown) => void,
+};
+function capture(resolve: (md: RecordMetadata) => void, reject: (e: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
+/** Calls a `produce()` callback; a callback that throws is reported asynchronously, not to the sender. */
+class CallbackAck implements Ack {
+  readonly #callback: ProduceCallback;
+  constructor(callback: ProduceCallback) {
+    this.#callback = callback;
+  }
+  settle(e: Error | null, md: RecordMetadata | null): void {
+    try {
+      this.#callback(e, md);
+    } catch (thrown) {
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
+}
+
+/** `produce()` without a callback: only `onDelivery` hears of the record. */
+const NO_ACK: Ack = { settle() {} };
 
 function withDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
   const ms = deadline - performance.now();

@@ -3,7 +3,7 @@
  * wire form and sizes the result against the request and buffer limits. Nothing is copied: keys and
  * values that are already bytes go into the batch as they are.
  */
-import type { RecordHeader, RecordInput } from "../protocol/record-batch.ts";
+import type { RecordHeader } from "../protocol/record-batch.ts";
 import type { ProducerHeaders, ProducerRecord } from "./types.ts";
 
 /** Bytes a record takes in a batch besides its key, value and headers (an upper estimate). */
@@ -15,11 +15,14 @@ export const BATCH_OVERHEAD = 61;
 
 const enc = new TextEncoder();
 
-/** A record ready for a batch: its wire form, its estimated size and its serialized key (for routing). */
+/** A record ready for a batch: its serialized fields and its estimated size in the batch. */
 export interface PreparedRecord {
-  input: RecordInput;
-  bytes: number;
   key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[] | undefined;
+  /** Milliseconds since the epoch: the record's own, or the time of the send. */
+  timestamp: number;
+  bytes: number;
 }
 
 /** Turns the records users hand over into `PreparedRecord`s, or throws an error naming the field. */
@@ -82,7 +85,7 @@ export class RecordPreparer<K, V> {
     if (bytes > this.#bufferMemory) {
       throw new RangeError(`${where} is ${bytes} bytes, larger than bufferMemory (${this.#bufferMemory})`);
     }
-    return { input: { key, value, headers, timestamp: ts ?? Date.now() }, bytes, key };
+    return { key, value, headers, timestamp: ts ?? Date.now(), bytes };
   }
 }
 

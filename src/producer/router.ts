@@ -35,7 +35,7 @@ export class PartitionRouter {
       const partition = this.#partitionerFn({
         topic: info.name,
         key: prepared.key,
-        value: prepared.input.value,
+        value: prepared.value,
         numPartitions: n,
       });
       if (!Number.isInteger(partition) || partition < 0 || partition >= n) {

@@ -7,7 +7,6 @@ import type { Cluster } from "../client/cluster.ts";
 import { backoffMs, isRetriable } from "../client/retry.ts";
 import { loadCodec } from "../codec/compression.ts";
 import { ERR, KafkaError, needsMetadataRefresh } from "../protocol/errors.ts";
-import { encodeRecordBatch } from "../protocol/record-batch.ts";
 import { Produce, type ProduceResponse } from "../protocol/messages/produce.ts";
 import type { Accumulator, Ack, BufferPool, PartitionState, ProducerBatch } from "./accumulator.ts";
 import { DeliveryTimeoutError } from "./errors.ts";
@@ -96,7 +95,7 @@ export class Sender {
     const o = this.#o;
     const { batch } = this.#acc.append(
       s,
-      prepared.input,
+      prepared,
       prepared.bytes,
       ack,
       slot,
@@ -155,14 +154,10 @@ export class Sender {
       for (let b = s.queue.length - 1; b >= 0; b--) {
         const batch = s.queue[b];
         if (batch.encoded !== undefined) continue;
-        for (let i = batch.records.length - 1; i >= 0; i--) {
-          if (batch.acks[i] !== ack) continue;
-          batch.records.splice(i, 1);
-          batch.acks.splice(i, 1);
-          batch.slots.splice(i, 1);
+        for (let n = batch.remove(ack); n > 0; n--) {
           this.#settleOne(s.topic, s.partition, ack, 0, reason, null);
         }
-        if (batch.records.length === 0) {
+        if (batch.count === 0) {
           this.#pool.release(batch.bytes);
           s.queue.splice(b, 1);
         }
@@ -233,7 +228,7 @@ export class Sender {
           s,
           head,
           new DeliveryTimeoutError(
-            `${head.records.length} records for ${s.topic}-${s.partition} not acknowledged within ` +
+            `${head.count} records for ${s.topic}-${s.partition} not acknowledged within ` +
               `deliveryTimeoutMs (${o.deliveryTimeoutMs})`,
           ),
         );
@@ -317,8 +312,7 @@ export class Sender {
       return;
     }
     this.#idem.assignSequence(s, batch);
-    batch.encoded = encodeRecordBatch({
-      records: batch.records,
+    batch.encoded = batch.builder.build({
       compression: this.#o.compression,
       producerId: this.#idem.producerId,
       producerEpoch: this.#idem.epoch,
@@ -434,7 +428,7 @@ export class Sender {
   }
 
   #completeBatch(s: PartitionState, b: ProducerBatch, baseOffset: bigint, logAppendTime: bigint): void {
-    const n = b.records.length;
+    const n = b.count;
     s.acked = true;
     this.#m.records += n;
     this.#m.batches++;
@@ -447,7 +441,7 @@ export class Sender {
         topic: s.topic,
         partition: s.partition,
         offset: baseOffset >= 0n ? baseOffset + BigInt(i) : -1n,
-        timestamp: appendTime >= 0 ? appendTime : b.records[i].timestamp!,
+        timestamp: appendTime >= 0 ? appendTime : b.timestamps[i],
       };
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], null, md);
     }
@@ -456,7 +450,7 @@ export class Sender {
   #failBatch(s: PartitionState, b: ProducerBatch, err: Error): void {
     this.#m.errors++;
     this.#pool.release(b.bytes);
-    for (let i = 0; i < b.records.length; i++) {
+    for (let i = 0; i < b.count; i++) {
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], err, null);
     }
   }

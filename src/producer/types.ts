@@ -46,6 +46,12 @@ export type DeliveryCallback = (
   record: { topic: string; partition: number },
 ) => void;
 
+/**
+ * Called once when a record handed to `produce()` is written (`metadata` set) or has failed for good
+ * (`error` set).
+ */
+export type ProduceCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
 /** Producer settings. Defaults follow the Java client. */
 export interface ProducerOptions<K = Uint8Array | string | null, V = Uint8Array | string | null>
   extends ClusterOptions {

@@ -393,7 +393,7 @@ function writeRecords(
 /** Writes the 61-byte header into `buf`, then the CRC over everything from the attributes on. */
 function writeHeader(
   buf: Uint8Array,
-  input: EncodeRecordBatchInput,
+  input: Omit<EncodeRecordBatchInput, "records">,
   compression: number,
   count: number,
   baseTimestamp: number,
@@ -417,6 +417,149 @@ function writeHeader(
   v.setInt32(53, input.baseSequence ?? -1);
   v.setInt32(57, count);
   v.setUint32(17, crc32c(buf.subarray(CRC_START)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Building a batch record by record
+//
+// The producer encodes each record into its batch's buffer when the record is appended, so a batch is never
+// walked twice: sending it only writes the header and the CRC in front of the records (or compresses them).
+
+/** What `RecordBatchBuilder.build` writes into the header. */
+export interface BatchHeaderInput {
+  /** Compression type id; 0 (none) leaves the records where they are. */
+  compression: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  isTransactional: boolean;
+}
+
+/**
+ * A RecordBatch v2 built one record at a time: `append` encodes the record straight into the batch's
+ * buffer (after room for the header), `build` writes the header and CRC and returns the batch. Inputs are
+ * trusted: the producer checked them before (use `encodeRecordBatch` for checked encoding).
+ */
+export class RecordBatchBuilder {
+  #buf: Uint8Array;
+  #pos = RECORD_BATCH_OVERHEAD;
+  /** Records appended. */
+  count = 0;
+  /** Timestamp of the first record (the batch's base timestamp). */
+  baseTimestamp = 0;
+  /** Largest timestamp appended. */
+  maxTimestamp = 0;
+
+  /** `capacity`: expected bytes of records; the buffer grows by doubling past it. */
+  constructor(capacity: number) {
+    this.#buf = new Uint8Array(RECORD_BATCH_OVERHEAD + Math.max(capacity, 64));
+  }
+
+  /** Bytes of the batch so far, header included. */
+  get sizeInBytes(): number {
+    return this.#pos;
+  }
+
+  /** Encodes one record at the end of the batch. */
+  append(
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly RecordHeader[] | undefined,
+    timestamp: number,
+  ): void {
+    const i = this.count;
+    if (i === 0) this.baseTimestamp = this.maxTimestamp = timestamp;
+    else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    const delta = timestamp - this.baseTimestamp;
+    let body = 1 + varlongSize(delta) + varintSize(i);
+    body += key === null ? 1 : varintSize(key.length) + key.length;
+    body += value === null ? 1 : varintSize(value.length) + value.length;
+    const nh = headers === undefined ? 0 : headers.length;
+    if (nh === 0) {
+      body += 1;
+    } else {
+      body += varintSize(nh);
+      for (let j = 0; j < nh; j++) {
+        const hd = headers![j];
+        const kl = utf8Length(hd.key);
+        body += varintSize(kl) + kl + (hd.value === null ? 1 : varintSize(hd.value.length) + hd.value.length);
+      }
+    }
+    const need = varintSize(body) + body;
+    let buf = this.#buf;
+    let pos = this.#pos;
+    if (pos + need > buf.length) {
+      if (pos + need > 0x7fffffff) throw new RangeError(`record batch is too large (over 2 GiB)`);
+      let size = buf.length * 2;
+      while (size < pos + need) size *= 2;
+      const next = new Uint8Array(Math.min(size, 0x7fffffff));
+      next.set(buf.subarray(0, pos));
+      this.#buf = buf = next;
+    }
+    pos = putVarint(buf, pos, body);
+    buf[pos++] = 0; // attributes: unused
+    pos = putVarlong(buf, pos, delta);
+    pos = putVarint(buf, pos, i);
+    pos = putBytes(buf, pos, key);
+    pos = putBytes(buf, pos, value);
+    if (nh === 0) {
+      buf[pos++] = 0;
+    } else {
+      pos = putVarint(buf, pos, nh);
+      for (let j = 0; j < nh; j++) {
+        const hd = headers![j];
+        const k = hd.key;
+        const kl = utf8Length(k);
+        pos = putVarint(buf, pos, kl);
+        if (kl === k.length) {
+          for (let c = 0; c < kl; c++) buf[pos + c] = k.charCodeAt(c); // ASCII
+        } else {
+          encoder.encodeInto(k, buf.subarray(pos, pos + kl));
+        }
+        pos = putBytes(buf, pos + kl, hd.value);
+      }
+    }
+    this.#pos = pos;
+    this.count = i + 1;
+  }
+
+  /**
+   * Writes the header and CRC and returns the batch: a view of the builder's buffer when uncompressed, else
+   * a new buffer with the records compressed. Appending after `build` is not allowed.
+   */
+  build(h: BatchHeaderInput): Uint8Array {
+    if (this.count === 0) throw new RangeError("records must contain at least one record");
+    let out: Uint8Array;
+    if (h.compression === CompressionType.none) {
+      out = this.#buf.subarray(0, this.#pos);
+    } else {
+      const compressed = getCodec(h.compression).compress(
+        this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos),
+      );
+      if (compressed.length > 0x7fffffff - RECORD_BATCH_OVERHEAD) {
+        throw new RangeError(`record batch is too large (over 2 GiB)`);
+      }
+      out = new Uint8Array(RECORD_BATCH_OVERHEAD + compressed.length);
+      out.set(compressed, RECORD_BATCH_OVERHEAD);
+    }
+    writeHeader(out, h, h.compression, this.count, this.baseTimestamp, this.maxTimestamp);
+    return out;
+  }
+
+  /** Keeps only the records for which `keep(i)` is true, renumbered in order (rare: a stream was aborted). */
+  retain(keep: (index: number) => boolean): void {
+    const c = new Cursor(this.#buf, RECORD_BATCH_OVERHEAD, this.#pos);
+    const kept: KafkaRecord[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const r = decodeRecord(c, 0n, this.baseTimestamp, -1);
+      if (keep(i)) kept.push(r);
+    }
+    const old = this.#buf;
+    this.#buf = new Uint8Array(old.length);
+    this.#pos = RECORD_BATCH_OVERHEAD;
+    this.count = 0;
+    for (const r of kept) this.append(r.key, r.value, r.headers, r.timestamp);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
