@@ -28,12 +28,14 @@ export interface ParallelRetryOptions {
 
 /** What a dead-letter topic is written with: anything with the producer's `send`. */
 export interface DeadLetterSender {
+  /** Writes one record; rejects when it could not be written. */
   send(record: {
     topic: string;
     key?: Uint8Array | null;
     value: Uint8Array | null;
     headers?: { key: string; value: Uint8Array | null }[];
   }): Promise<unknown>;
+  /** Not called by the run: a producer you give stays yours to close. */
   close?(): Promise<void>;
 }
 

@@ -1,0 +1,227 @@
+// Parallel consumption against a real broker: every record handled with its key's order kept and more
+// records at once than partitions, commits never past a record in flight with the done ones in metadata
+// (and a new member skipping them), dead-letter topic contents, worker threads, and a rebalance in the
+// middle of in-flight work.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Admin } from "../../src/admin/admin.ts";
+import { Cluster } from "../../src/client/cluster.ts";
+import { Producer } from "../../src/producer/producer.ts";
+import { Consumer } from "../../src/consumer/consumer.ts";
+import type { ConsumerRecord } from "../../src/consumer/types.ts";
+import { decodeDone } from "../../src/consumer/parallel/metadata.ts";
+import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { createTopic, deleteTopic } from "../helpers/topics.ts";
+
+const dec = new TextDecoder();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const text = (b: Uint8Array | null) => (b ? dec.decode(b) : "");
+
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    assert.ok(performance.now() < deadline, `timed out waiting for: ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Writes `count` records keyed `k0..k(keys-1)` round robin, values `key:seq`, to `topic`. */
+async function produce(topic: string, count: number, keys: number, valueOf = (i: number) => `${i}`) {
+  const p = new Producer({ bootstrapServers: bootstrap(), lingerMs: 5 });
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) sends.push(p.send({ topic, key: `k${i % keys}`, value: valueOf(i) }));
+  await Promise.all(sends);
+  await p.close();
+}
+
+describe("parallel consumption", () => {
+  const cluster = new Cluster({ bootstrapServers: bootstrap() });
+  const topics: string[] = [];
+  const topic = async (partitions: number) => {
+    const t = uniqueTopic("parallel");
+    await createTopic(cluster, t, partitions);
+    topics.push(t);
+    return t;
+  };
+  after(async () => {
+    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
+    await cluster.close();
+  });
+
+  it("handles every record once, keeps each key's order, and runs more at once than partitions", async () => {
+    const t = await topic(3);
+    await produce(t, 600, 40);
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap(),
+      groupId: `g-${t}`,
+      autoOffsetReset: "earliest",
+    });
+    consumer.subscribe([t]);
+    const seen = new Map<string, number[]>();
+    let running = 0;
+    let maxRunning = 0;
+    let handled = 0;
+    const run = consumer.parallel({
+      concurrency: 32,
+      ordering: "key",
+      handler: async (r) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        const key = text(r.key);
+        const list = seen.get(key) ?? [];
+        list.push(Number(text(r.value)));
+        seen.set(key, list);
+        await sleep(5);
+        running--;
+        handled++;
+      },
+    });
+    await until("600 handled", () => handled >= 600);
+    await run.stop();
+    await run; // resolves once stopped
+    assert.equal(handled, 600);
+    assert.equal(seen.size, 40);
+    for (const [key, list] of seen) {
+      assert.deepEqual(list, [...list].sort((a, b) => a - b), `key ${key} out of order`);
+      assert.equal(list.length, 15);
+    }
+    assert.ok(maxRunning > 3, `at most ${maxRunning} at once on 3 partitions`);
+    const committed = await consumer.committed([0, 1, 2].map((partition) => ({ topic: t, partition })));
+    const total = [...committed.values()].reduce((s, c) => s + Number(c!.offset), 0);
+    assert.equal(total, 600);
+    await consumer.close();
+  });
+
+  it("commits below a record in flight, keeps the done ones in metadata, and a new member skips them", async () => {
+    const t = await topic(1);
+    await produce(t, 50, 50);
+    const groupId = `g-${t}`;
+    const first = new Consumer({ bootstrapServers: bootstrap(), groupId, autoOffsetReset: "earliest" });
+    first.assign([{ topic: t, partition: 0 }]);
+    const handledFirst = new Set<bigint>();
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const run = first.parallel({
+      concurrency: 64,
+      ordering: "unordered",
+      commitIntervalMs: 100,
+      handler: async (r) => {
+        // Offset 10 hangs until the end of the test: nothing at or above it may be committed past.
+        if (r.offset === 10n) await blocked;
+        else handledFirst.add(r.offset);
+      },
+    });
+    await until("49 handled", () => handledFirst.size === 49);
+    const admin = new Admin({ bootstrapServers: bootstrap() });
+    let meta: string | null = null;
+    for (let i = 0; i < 100; i++) {
+      const [c] = await admin.listConsumerGroupOffsets(groupId, [{ topic: t, partition: 0 }]);
+      if (c.offset === 10n && c.metadata) {
+        meta = c.metadata;
+        const d = decodeDone(c.metadata);
+        if (d && d.span === 40) break;
+      }
+      await sleep(50);
+    }
+    assert.ok(meta, "no commit with metadata");
+    const d = decodeDone(meta)!;
+    assert.equal(d.span, 40, "the done offsets 11..49 and the gap at 10");
+    assert.equal(d.done[0], 0);
+    for (let i = 1; i < 40; i++) assert.equal(d.done[i], 1);
+    // A second consumer takes the partition over while the first is stuck: only offset 10 runs again.
+    const second = new Consumer({ bootstrapServers: bootstrap(), groupId, autoOffsetReset: "earliest" });
+    second.assign([{ topic: t, partition: 0 }]);
+    const handledSecond: bigint[] = [];
+    const run2 = second.parallel({
+      handler: (r) => void handledSecond.push(r.offset),
+      commitIntervalMs: 100,
+    });
+    await until("offset 10 handled again", () => handledSecond.length >= 1);
+    await sleep(300);
+    await run2.stop();
+    assert.deepEqual(handledSecond, [10n]);
+    assert.equal(run2.stats().skipped, 39);
+    const [end] = await admin.listConsumerGroupOffsets(groupId, [{ topic: t, partition: 0 }]);
+    assert.equal(end.offset, 50n);
+    assert.equal(end.metadata ?? "", "");
+    await second.close();
+    release();
+    await run.stop();
+    await first.close();
+    await admin.close();
+  });
+
+  it("writes exactly the records whose handler always fails to the dead-letter topic", async () => {
+    const t = await topic(3);
+    const dlt = await topic(1);
+    await produce(t, 300, 30);
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap(),
+      groupId: `g-${t}`,
+      autoOffsetReset: "earliest",
+    });
+    consumer.subscribe([t]);
+    const attempts = new Map<string, number>();
+    let ok = 0;
+    const run = consumer.parallel({
+      concurrency: 16,
+      retry: { attempts: 3, backoffMs: 5 },
+      deadLetter: { topic: dlt },
+      handler: (r) => {
+        const v = Number(text(r.value));
+        if (v % 7 === 0) {
+          attempts.set(String(v), (attempts.get(String(v)) ?? 0) + 1);
+          throw new Error(`bad ${v}`);
+        }
+        ok++;
+      },
+    });
+    const failing = Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 7 === 0);
+    await until("all done", () => ok + run.stats().deadLettered === 300);
+    await run.stop();
+    assert.equal(run.stats().deadLettered, failing.length);
+    for (const v of failing) assert.equal(attempts.get(String(v)), 3, `attempts of ${v}`);
+    await consumer.close();
+    const reader = new Consumer({ bootstrapServers: bootstrap(), autoOffsetReset: "earliest" });
+    reader.assign([{ topic: dlt, partition: 0 }]);
+    const got: ConsumerRecord[] = [];
+    const deadline = performance.now() + 20_000;
+    while (got.length < failing.length && performance.now() < deadline) got.push(...await reader.poll(500));
+    got.push(...await reader.poll(300));
+    await reader.close();
+    assert.deepEqual(got.map((r) => Number(text(r.value))).sort((a, b) => a - b), failing);
+    const h = (r: ConsumerRecord, k: string) => text(r.headers.find((x) => x.key === k)?.value ?? null);
+    for (const r of got) {
+      assert.equal(h(r, "kafka-ts.dlt.topic"), t);
+      assert.equal(h(r, "kafka-ts.dlt.attempts"), "3");
+      assert.match(h(r, "kafka-ts.dlt.error"), /^bad \d+$/);
+    }
+  });
+
+  it("runs a handler module in worker threads, and fails the run when the module has no handler", async () => {
+    const t = await topic(2);
+    await produce(t, 200, 20);
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap(),
+      groupId: `g-${t}`,
+      autoOffsetReset: "earliest",
+    });
+    consumer.subscribe([t]);
+    const run = consumer.parallel({
+      workers: 2,
+      handlerModule: new URL("../fixtures/parallel/spin-handler.ts", import.meta.url),
+      retry: { attempts: 2, backoffMs: 1 },
+    });
+    await until("handled", () => run.stats().handled === 200, 30_000);
+    await run.stop();
+    const committed = await consumer.committed([0, 1].map((partition) => ({ topic: t, partition })));
+    assert.equal([...committed.values()].reduce((s, c) => s + Number(c!.offset), 0), 200);
+    await consumer.close();
+    // A module without a handler fails the run.
+    const c2 = new Consumer({ bootstrapServers: bootstrap(), groupId: `g2-${t}` });
+    c2.assign([{ topic: t, partition: 0 }]);
+    const bad = c2.parallel({ workers: 1, handlerModule: new URL("../helpers/broker.ts", import.meta.url) });
+    await assert.rejects(Promise.resolve(bad), /exports no handler/);
+    await c2.close();
+  });
+});
