@@ -224,4 +224,91 @@ describe("parallel consumption", () => {
     await assert.rejects(Promise.resolve(bad), /exports no handler/);
     await c2.close();
   });
+  for (const protocol of ["classic", "consumer"] as const) {
+    it(`${protocol} protocol: a member joining and leaving mid-run loses nothing and commits past no gap`, async () => {
+      const t = await topic(6);
+      const RECORDS = 600;
+      await produce(t, RECORDS, 60);
+      const groupId = `g-${t}`;
+      const options = {
+        bootstrapServers: bootstrap(),
+        groupId,
+        groupProtocol: protocol,
+        autoOffsetReset: "earliest" as const,
+        partitionAssignmentStrategy: ["cooperative-sticky" as const],
+        heartbeatIntervalMs: 300,
+      };
+      const handled = new Map<string, number>();
+      let bAssigned = false;
+      const handler = (who: string) => async (r: ConsumerRecord) => {
+        // Slow down until the second member has partitions, so that the run is not over before.
+        await sleep(who === "a" && !bAssigned && handled.size > 100 ? 150 : 30);
+        const id = `${r.partition}:${r.offset}`;
+        handled.set(id, (handled.get(id) ?? 0) + 1);
+        if (who === "b") handledByB++;
+      };
+      let handledByB = 0;
+      const a = new Consumer(options);
+      a.subscribe([t]);
+      const runA = a.parallel({ concurrency: 4, commitIntervalMs: 30, handler: handler("a") });
+
+      // Every commit seen: nothing below the committed offset, nor marked done above it, is unhandled.
+      const admin = new Admin({ bootstrapServers: bootstrap() });
+      const violations: string[] = [];
+      let commitsChecked = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const list = await admin.listConsumerGroupOffsets(groupId).catch(() => []);
+          for (const c of list) {
+            if (c.topic !== t || c.offset < 0n) continue;
+            commitsChecked++;
+            for (let o = 0n; o < c.offset; o++) {
+              if (!handled.has(`${c.partition}:${o}`)) {
+                violations.push(`${c.partition}:${o} below ${c.offset}`);
+              }
+            }
+            const d = decodeDone(c.metadata);
+            for (let i = 0; d && i < d.span; i++) {
+              const id = `${c.partition}:${c.offset + BigInt(i)}`;
+              if (d.done[i] === 1 && !handled.has(id)) violations.push(`${id} marked done above ${c.offset}`);
+            }
+          }
+          await sleep(25);
+        }
+      })();
+
+      await until("a handled 100", () => handled.size >= 100);
+      const b = new Consumer({
+        ...options,
+        rebalanceListener: { onAssigned: (tps) => void (bAssigned ||= tps.length > 0) },
+      });
+      b.subscribe([t]);
+      const runB = b.parallel({ concurrency: 4, commitIntervalMs: 30, handler: handler("b") });
+      await until("b handled 50", () => handledByB >= 50, 60_000);
+      await b.close(); // stops the run (finishing what runs), commits, leaves the group
+      await runB;
+      await until("all handled", () => handled.size === RECORDS, 60_000);
+      const ends = await a.endOffsets(Array.from({ length: 6 }, (_, partition) => ({ topic: t, partition })));
+      const deadline = performance.now() + 30_000;
+      for (;;) {
+        const list = await admin.listConsumerGroupOffsets(groupId);
+        if (list.filter((c) => c.topic === t).every((c) => c.offset === ends.get(`${t}:${c.partition}`))) {
+          break;
+        }
+        assert.ok(performance.now() < deadline, "commits did not reach the end");
+        await sleep(50);
+      }
+      sampling = false;
+      await sampler;
+      await runA.stop();
+      assert.ok(runA.stats().runningAtRevoke > 0, "no partition was revoked while its records ran");
+      assert.ok(commitsChecked > 20, `only ${commitsChecked} commits checked`);
+      assert.deepEqual(violations.slice(0, 5), []);
+      const twice = [...handled].filter(([, n]) => n > 1);
+      assert.deepEqual(twice, [], "records handled twice in a clean hand-over");
+      await a.close();
+      await admin.close();
+    });
+  }
 });

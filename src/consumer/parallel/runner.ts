@@ -79,7 +79,14 @@ export class ParallelRunner<K, V> implements ParallelRun {
   #committing: Promise<void> | undefined;
   #deadLetter: Promise<DeadLetterSender & { close?(): Promise<void> }> | undefined;
   readonly #done: Promise<void>;
-  readonly #stats: ParallelStats = { handled: 0, failures: 0, deadLettered: 0, skipped: 0, inFlight: 0 };
+  readonly #stats: ParallelStats = {
+    handled: 0,
+    failures: 0,
+    deadLettered: 0,
+    skipped: 0,
+    inFlight: 0,
+    runningAtRevoke: 0,
+  };
   readonly #exec: ExecutorHost<K, V> = { ok: (w) => this.#ok(w), failed: (w, e) => this.#failed(w, e) };
 
   constructor(o: ParallelSettings<K, V>, host: ParallelHost<K, V>) {
@@ -125,6 +132,7 @@ export class ParallelRunner<K, V> implements ParallelRun {
     const set = new Set(parts);
     for (const w of this.#dispatcher.remove((w) => set.has(w.part))) this.#release(w);
     for (const p of parts) this.#dropWaiting(p);
+    for (const p of parts) this.#stats.runningAtRevoke += p.inHand;
     if (commit && !this.#o.abandonOnRevoke) {
       await this.#drained(() => parts.every((p) => p.inHand === 0));
     }

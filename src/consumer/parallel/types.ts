@@ -92,6 +92,8 @@ export interface ParallelStats {
   skipped: number;
   /** Records taken and not yet done. */
   inFlight: number;
+  /** Records that were running when their partition was revoked (finished or abandoned per `onRevoke`). */
+  runningAtRevoke: number;
 }
 
 /** A running parallel consumption: await it (resolves once stopped, rejects on a fatal error). */
