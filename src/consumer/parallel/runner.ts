@@ -39,6 +39,8 @@ export interface ParallelHost<K, V> {
 }
 
 const encoder = new TextEncoder();
+/** Longest stretch the take loop runs without letting timers and I/O in. */
+const YIELD_EVERY_MS = 20;
 
 function bytesOf(x: unknown): Uint8Array | null {
   if (x === null || x === undefined) return null;
@@ -167,7 +169,14 @@ export class ParallelRunner<K, V> implements ParallelRun {
     const batch: ConsumerRecord<K, V>[] = [];
     const from: PartitionState[] = [];
     const work: Work<K, V>[] = [];
+    let yielded = performance.now();
     while (!this.#stopping && !this.#fatal && !r.closed) {
+      // Handlers that finish at once (or block: CPU-bound on this thread) would keep this loop in
+      // microtasks while the buffer lasts: let timers (heartbeats, commits) and I/O run now and then.
+      if (performance.now() - yielded > YIELD_EVERY_MS) {
+        await new Promise((res) => setTimeout(res, 0));
+        yielded = performance.now();
+      }
       r.throwIfFailed();
       r.tick();
       if (this.#inFlight >= o.maxInFlightRecords || this.#bytes >= o.maxInFlightBytes) {
