@@ -151,6 +151,48 @@ describe("parallel consumption", () => {
     await admin.close();
   });
 
+  it("never has more records in flight than maxInFlightRecords, stops fetching while full, stops on abort", async () => {
+    const t = await topic(3);
+    await produce(t, 400, 400);
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap(),
+      groupId: `g-${t}`,
+      autoOffsetReset: "earliest",
+    });
+    consumer.subscribe([t]);
+    const abort = new AbortController();
+    let maxInFlight = 0;
+    let handled = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const run = consumer.parallel({
+      concurrency: 50,
+      ordering: "unordered",
+      maxInFlightRecords: 25,
+      signal: abort.signal,
+      handler: async () => {
+        maxInFlight = Math.max(maxInFlight, run.stats().inFlight);
+        await gate;
+        handled++;
+      },
+    });
+    // Full and blocked: the consumer sends no fetch (empty partitions would be polled every 500 ms).
+    await until("25 in flight", () => run.stats().inFlight === 25);
+    await sleep(700);
+    const fetches = consumer.metrics().fetchRequests;
+    await sleep(1500);
+    assert.equal(consumer.metrics().fetchRequests, fetches, "fetched while full");
+    open();
+    await until("400 handled", () => handled === 400);
+    assert.equal(maxInFlight, 25);
+    abort.abort();
+    await run;
+    assert.equal(run.stats().inFlight, 0);
+    // The run committed everything; a poll finds nothing more.
+    assert.deepEqual(await consumer.poll(200), []);
+    await consumer.close();
+  });
+
   it("writes exactly the records whose handler always fails to the dead-letter topic", async () => {
     const t = await topic(3);
     const dlt = await topic(1);

@@ -376,10 +376,7 @@ export class ParallelRunner<K, V> implements ParallelRun {
   #hold(on: boolean): void {
     if (this.#held === on) return;
     this.#held = on;
-    for (const s of this.#parts.keys()) this.#host.hold(s, on);
-    if (on) return;
-    // Partitions assigned while held may have been marked too.
-    for (const s of this.#host.reader.subs.values()) this.#host.hold(s, false);
+    for (const s of this.#host.reader.subs.values()) this.#host.hold(s, on);
   }
 
   #fail(e: Error): void {
