@@ -64,7 +64,10 @@ export interface ParallelOptions<K = Uint8Array | null, V = Uint8Array | null> {
   ordering?: ParallelOrdering;
   /** Most records taken and not yet done; fetching pauses at this. Default max(1000, 4 × concurrency). */
   maxInFlightRecords?: number;
-  /** Most key and value bytes taken and not yet done. Default 64 MiB. */
+  /**
+   * Most key and value bytes taken and not yet done. Default 64 MiB. Checked before each take from the
+   * fetched records, so one take (at most `maxPollRecords` records) may go past it.
+   */
   maxInFlightBytes?: number;
   /** How often offsets are committed, ms (Parallel Consumer's `commitInterval`). Default the consumer's autoCommitIntervalMs. */
   commitIntervalMs?: number;
