@@ -1,5 +1,5 @@
 // Parallel consumption without a broker: the dispatcher's ordering, the offset tracker's commit point and
-// metadata, and the retry policy.
+// metadata, the retry policy, the options, and batches packed for worker threads.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Dispatcher } from "../../src/consumer/parallel/dispatcher.ts";
@@ -7,6 +7,7 @@ import { decodeDone, encodeDone } from "../../src/consumer/parallel/metadata.ts"
 import { OffsetTracker } from "../../src/consumer/parallel/offset-tracker.ts";
 import { DEFAULT_RETRY, nextRetryDelay } from "../../src/consumer/parallel/retry.ts";
 import { resolveParallelOptions } from "../../src/consumer/parallel/options.ts";
+import { packBatch, transferables, unpackBatch } from "../../src/consumer/parallel/wire.ts";
 
 interface Item {
   lane: string | null;
@@ -238,5 +239,70 @@ describe("parallel options", () => {
       () => resolveParallelOptions({ handler: () => {}, deadLetter: {} as never }, 5000),
       /deadLetter\.topic/,
     );
+  });
+});
+
+describe("parallel worker batches", () => {
+  it("pack and unpack give back every field, with payloads in one transferable buffer", () => {
+    const fetched = new Uint8Array(4096).map((_, i) => i & 0xff);
+    const records = [
+      {
+        topic: "a",
+        partition: 3,
+        offset: 9_007_199_254_740_993n,
+        timestamp: 1_700_000_000_123,
+        timestampType: 1 as const,
+        key: fetched.subarray(10, 14),
+        value: fetched.subarray(100, 1100),
+        headers: [{ key: "trace-é", value: fetched.subarray(5, 7) }, { key: "empty", value: null }],
+        leaderEpoch: 7,
+      },
+      {
+        topic: "b",
+        partition: 0,
+        offset: 0n,
+        timestamp: 0,
+        timestampType: 0 as const,
+        key: null,
+        value: null,
+        headers: [],
+        leaderEpoch: -1,
+      },
+      {
+        topic: "a",
+        partition: 1,
+        offset: 5n,
+        timestamp: 1,
+        timestampType: 0 as const,
+        key: "text key",
+        value: { n: 1 },
+        headers: [],
+        leaderEpoch: 0,
+      },
+    ];
+    const wire = packBatch(records);
+    // Only the payload bytes are copied, not the 4 KiB they view.
+    assert.ok(wire.bytes.byteLength < 1100, `${wire.bytes.byteLength} bytes`);
+    const moved = structuredClone(wire, { transfer: transferables(wire) });
+    assert.equal(wire.bytes.byteLength, 0, "the buffer was transferred, not copied");
+    const back = unpackBatch(moved);
+    assert.equal(back.length, 3);
+    const [a, b, c] = back;
+    assert.deepEqual(
+      { ...a, key: [...a.key!], value: a.value!.length, headers: a.headers.map((h) => h.key) },
+      {
+        ...records[0],
+        key: [10, 11, 12, 13],
+        value: 1000,
+        headers: ["trace-é", "empty"],
+      },
+    );
+    assert.deepEqual([...a.value!.subarray(0, 3)], [100, 101, 102]);
+    assert.deepEqual([...a.headers[0].value!], [5, 6]);
+    assert.equal(a.headers[1].value, null);
+    assert.deepEqual(b, { ...records[1] });
+    assert.equal(new TextDecoder().decode(c.key!), "text key");
+    assert.equal(new TextDecoder().decode(c.value!), '{"n":1}');
+    assert.equal(c.topic, "a");
   });
 });

@@ -4,7 +4,7 @@
  * retries and dead-letters failures, commits each partition below its first record in flight with the
  * done offsets above it as metadata, and gives partitions back on revocation.
  */
-import type { CommitEntry, OffsetAndMetadata } from "../group/types.ts";
+import { type CommitEntry, CommitFailedError, type OffsetAndMetadata } from "../group/types.ts";
 import type { ReaderHost } from "../reader.ts";
 import type { PartitionState } from "../subscription-state.ts";
 import type { ConsumerRecord } from "../types.ts";
@@ -426,7 +426,9 @@ export class ParallelRunner<K, V> implements ParallelRun {
     for (const p of parts) this.#dropWaiting(p);
     await this.#drained(() => parts.every((p) => p.inHand === 0));
     await this.#commit(parts).catch((e) => {
-      this.#fatal ??= e as Error;
+      // A rebalance explains a refused commit: the partitions' next owner starts from the last one that
+      // went through, and handles again only what this one did since.
+      if (!(e instanceof CommitFailedError)) this.#fatal ??= e as Error;
     });
     this.#hold(false);
     const points = new Map<PartitionState, OffsetAndMetadata>();
