@@ -269,7 +269,7 @@ describe("parallel consumption", () => {
   for (const protocol of ["classic", "consumer"] as const) {
     it(`${protocol} protocol: a member joining and leaving mid-run loses nothing and commits past no gap`, async () => {
       const t = await topic(6);
-      const RECORDS = 600;
+      const RECORDS = 1200;
       await produce(t, RECORDS, 60);
       const groupId = `g-${t}`;
       const options = {
@@ -284,7 +284,7 @@ describe("parallel consumption", () => {
       let bAssigned = false;
       const handler = (who: string) => async (r: ConsumerRecord) => {
         // Slow down until the second member has partitions, so that the run is not over before.
-        await sleep(who === "a" && !bAssigned && handled.size > 100 ? 150 : 30);
+        await sleep(who === "a" && !bAssigned && handled.size > 100 ? 300 : 30);
         const id = `${r.partition}:${r.offset}`;
         handled.set(id, (handled.get(id) ?? 0) + 1);
         if (who === "b") handledByB++;
@@ -292,7 +292,8 @@ describe("parallel consumption", () => {
       let handledByB = 0;
       const a = new Consumer(options);
       a.subscribe([t]);
-      const runA = a.parallel({ concurrency: 4, commitIntervalMs: 30, handler: handler("a") });
+      // Enough at once that the partitions taken away always have records running.
+      const runA = a.parallel({ concurrency: 16, commitIntervalMs: 30, handler: handler("a") });
 
       // Every commit seen: nothing below the committed offset, nor marked done above it, is unhandled.
       const admin = new Admin({ bootstrapServers: bootstrap() });
@@ -344,13 +345,13 @@ describe("parallel consumption", () => {
       sampling = false;
       await sampler;
       await runA.stop();
+      await a.close();
+      await admin.close();
       assert.ok(runA.stats().runningAtRevoke > 0, "no partition was revoked while its records ran");
       assert.ok(commitsChecked > 20, `only ${commitsChecked} commits checked`);
       assert.deepEqual(violations.slice(0, 5), []);
       const twice = [...handled].filter(([, n]) => n > 1);
       assert.deepEqual(twice, [], "records handled twice in a clean hand-over");
-      await a.close();
-      await admin.close();
     });
   }
 });

@@ -11,6 +11,7 @@ import { packBatch, transferables, unpackBatch } from "../../src/consumer/parall
 
 interface Item {
   lane: string | null;
+  part: number;
   id: number;
 }
 
@@ -51,7 +52,7 @@ function simulate(items: Item[], concurrency: number, seed: number) {
   return { started, maxRunning, queued: d.queued, running: d.running };
 }
 
-const items = (lanes: (string | null)[]) => lanes.map((lane, id) => ({ lane, id }));
+const items = (lanes: (string | null)[]) => lanes.map((lane, id) => ({ lane, part: 0, id }));
 
 describe("parallel dispatcher", () => {
   it("keeps each lane in order, one at a time, within concurrency, and runs everything", () => {
@@ -102,10 +103,29 @@ describe("parallel dispatcher", () => {
     assert.deepEqual(started, [0, 2, 0, 1]);
   });
 
+  it("starts ready items round robin across partitions, each partition's lanes in order", () => {
+    // 3 partitions x 4 keys, pushed one partition after the other, as a take from the consumer holds them.
+    const take = [0, 1, 2].flatMap((p) =>
+      Array.from({ length: 8 }, (_, i) => ({ part: p, lane: `p${p}k${i % 4}`, id: p * 100 + i }))
+    );
+    const running: (typeof take)[number][] = [];
+    const started: (typeof take)[number][] = [];
+    const d = new Dispatcher<(typeof take)[number]>(6, (b) => {
+      running.push(...b);
+      started.push(...b);
+    });
+    d.push(take);
+    assert.deepEqual(started.map((x) => x.part), [0, 1, 2, 0, 1, 2]);
+    for (let i = 0; i < 12; i++) {
+      d.done(running.shift()!);
+      assert.deepEqual(new Set(running.map((x) => x.part)), new Set([0, 1, 2]), `after ${i + 1} done`);
+    }
+  });
+
   it("remove drops waiting items of revoked partitions and keeps the rest in order", () => {
     const started: number[] = [];
     const d = new Dispatcher<Item & { p: number }>(1, (b) => b.forEach((i) => started.push(i.id)));
-    const all = [0, 1, 0, 1, 0].map((p, id) => ({ lane: `k${id % 2}`, id, p }));
+    const all = [0, 1, 0, 1, 0].map((p, id) => ({ lane: `k${id % 2}`, part: p, id, p }));
     d.push(all);
     assert.deepEqual(started, [0]);
     const dropped = d.remove((i) => i.p === 1);

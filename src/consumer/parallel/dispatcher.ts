@@ -2,12 +2,16 @@
  * The dispatcher: hands records to the handler, at most `concurrency` at a time, keeping the order the
  * ordering mode asks for. Each item has a lane (its partition, or its key, or none when unordered); one
  * item per lane is in hand at a time (running, or waiting to be retried), and a lane's items go in the
- * order they came. Ready items go out in batches, so the executor is called once per batch, not per record.
+ * order they came. Ready items are started round robin across partitions: a take from the consumer holds
+ * long runs of one partition, and first come first served would keep the rest waiting behind it. Ready
+ * items go out in batches, so the executor is called once per batch, not per record.
  */
 
-/** What the dispatcher needs of an item: its lane, or null for no ordering. */
+/** What the dispatcher needs of an item: its lane (null for no ordering) and its partition. */
 export interface Dispatchable {
   readonly lane: string | null;
+  /** Items of different partitions take turns. */
+  readonly part: unknown;
 }
 
 interface Lane<T> {
@@ -54,7 +58,9 @@ export class Dispatcher<T extends Dispatchable> {
   readonly #concurrency: number;
   readonly #run: (batch: T[]) => void;
   readonly #lanes = new Map<string, Lane<T>>();
-  readonly #ready = new Fifo<T>();
+  /** Ready items by partition, and the partitions that have some, in turn. */
+  readonly #ready = new Map<unknown, Fifo<T>>();
+  readonly #turns = new Fifo<unknown>();
   /** Items back from a retry wait go before new ones. */
   readonly #retries = new Fifo<T>();
   #running = 0;
@@ -115,7 +121,9 @@ export class Dispatcher<T extends Dispatchable> {
     const sort = (x: T) => (drop(x) ? dropped : kept).push(x);
     this.#retries.drain().forEach(sort);
     // Ready items are their lanes' heads: they go before their lanes' queues.
-    this.#ready.drain().forEach(sort);
+    for (const f of this.#ready.values()) f.drain().forEach(sort);
+    this.#ready.clear();
+    this.#turns.drain();
     for (const lane of this.#lanes.values()) {
       for (let i = lane.head; i < lane.queue.length; i++) sort(lane.queue[i]);
       lane.queue = [];
@@ -132,7 +140,7 @@ export class Dispatcher<T extends Dispatchable> {
   pump(): void {
     let batch: T[] | undefined;
     while (this.#running < this.#concurrency) {
-      const item = this.#retries.shift() ?? this.#ready.shift();
+      const item = this.#retries.shift() ?? this.#nextReady();
       if (item === undefined) break;
       this.#queued--;
       this.#running++;
@@ -146,7 +154,7 @@ export class Dispatcher<T extends Dispatchable> {
     this.#queued++;
     const key = item.lane;
     if (key === null) {
-      this.#ready.push(item);
+      this.#readyPush(item);
       return;
     }
     let lane = this.#lanes.get(key);
@@ -159,7 +167,28 @@ export class Dispatcher<T extends Dispatchable> {
       return;
     }
     lane.busy = true;
-    this.#ready.push(item);
+    this.#readyPush(item);
+  }
+
+  #readyPush(item: T): void {
+    let f = this.#ready.get(item.part);
+    if (!f) {
+      f = new Fifo<T>();
+      this.#ready.set(item.part, f);
+      this.#turns.push(item.part);
+    }
+    f.push(item);
+  }
+
+  /** One ready item of the partition whose turn it is. */
+  #nextReady(): T | undefined {
+    const part = this.#turns.shift();
+    if (part === undefined) return undefined;
+    const f = this.#ready.get(part)!;
+    const item = f.shift()!;
+    if (f.length > 0) this.#turns.push(part);
+    else this.#ready.delete(part);
+    return item;
   }
 
   #release(item: T): void {
@@ -175,7 +204,7 @@ export class Dispatcher<T extends Dispatchable> {
         lane.queue = [];
         lane.head = 0;
       }
-      this.#ready.push(next);
+      this.#readyPush(next);
       return;
     }
     lane.busy = false;
