@@ -130,6 +130,17 @@ export type {
   StreamOptions,
 } from "./consumer/types.ts";
 export { ConsumerClosedError, NoOffsetForPartitionError, OffsetOutOfRangeError } from "./consumer/errors.ts";
+export type {
+  DeadLetterOptions,
+  DeadLetterSender,
+  ParallelHandler,
+  ParallelOptions,
+  ParallelOrdering,
+  ParallelRetryOptions,
+  ParallelRun,
+  ParallelStats,
+} from "./consumer/parallel/types.ts";
+export { HandlerFailedError } from "./consumer/parallel/errors.ts";
 export {
   type AssignmentInput,
   type Assignor,

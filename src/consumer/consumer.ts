@@ -3,9 +3,10 @@
  * (subscription-state.ts), the fetcher and its buffer (fetcher.ts, fetch-buffer.ts), offset
  * initialisation (offset-init.ts), the committer (committer.ts), the three read modes (read-poll.ts,
  * read-iterator.ts, read-stream.ts) each with its delivery tracker (delivery.ts, stream-tracker.ts), and
- * the rebalance glue (rebalance.ts).
+ * the rebalance glue (rebalance.ts). Parallel consumption (`parallel()`) lives in parallel/.
  */
-import { Cluster } from "../client/cluster.ts";
+import { Cluster, type ClusterOptions } from "../client/cluster.ts";
+import { CLUSTER_OPTIONS } from "../client/options.ts";
 import { checkOffset, checkTimestamp, checkTp, checkTps } from "./args.ts";
 import { commitEntry, Committer } from "./committer.ts";
 import { ConsumerCounters, Waiters } from "./counters.ts";
@@ -29,6 +30,9 @@ import { pollArgs, pollRecords } from "./read-poll.ts";
 import { openStream } from "./read-stream.ts";
 import type { ReaderHost } from "./reader.ts";
 import { RebalanceGlue } from "./rebalance.ts";
+import { resolveParallelOptions } from "./parallel/options.ts";
+import { type ParallelHost, ParallelRunner } from "./parallel/runner.ts";
+import type { ParallelOptions, ParallelRun } from "./parallel/types.ts";
 import { type ConsumerSettings, resolveConsumerSettings } from "./settings.ts";
 import type { StreamTracker } from "./stream-tracker.ts";
 import { type PartitionState, SubscriptionState } from "./subscription-state.ts";
@@ -86,6 +90,14 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   #stream: StreamTracker | undefined;
   #error: Error | undefined;
   #closed = false;
+  /** The connection options, for the producer a parallel run's dead-letter topic needs. */
+  readonly #clusterOptions: ClusterOptions;
+  /** The parallel run reading now, if any. */
+  #parallel: ParallelRunner<K, V> | undefined;
+  /** A parallel run committed (with metadata) what it did: close does not commit positions over it. */
+  #parallelUsed = false;
+  /** Committed offsets and metadata as last looked up or committed by a parallel run, by partition. */
+  readonly #committedSeen = new Map<string, OffsetAndMetadata>();
   readonly #onCorrupt = (e: Error): void => {
     // A corrupt batch: the application sees the error; reading resumes at the same position.
     this.#error = e;
@@ -97,6 +109,12 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     const o = resolveConsumerSettings(options);
     this.#o = o;
     this.#cluster = new Cluster({ ...options, clientId: options.clientId ?? "kafka-ts-consumer" });
+    const cluster: Record<string, unknown> = {};
+    for (const k of Object.keys(CLUSTER_OPTIONS)) {
+      const v = (options as unknown as Record<string, unknown>)[k];
+      if (v !== undefined) cluster[k] = v;
+    }
+    this.#clusterOptions = cluster as unknown as ClusterOptions;
     const subs = new SubscriptionState(o.isolationLevel === 1);
     this.#subs = subs;
     this.#buffer = new FetchBuffer(subs);
@@ -122,7 +140,17 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
       get closed() {
         return self.#closed;
       },
-      committed: o.groupId === undefined ? undefined : (tps) => this.#committer.fetchCommitted(tps),
+      committed: o.groupId === undefined
+        ? undefined
+        : (tps) =>
+          this.#committer.fetchCommitted(tps).then((found) => {
+            // A parallel run skips what the metadata of these commits says is done.
+            for (const [k, v] of found) {
+              if (v) this.#committedSeen.set(k, v);
+              else this.#committedSeen.delete(k);
+            }
+            return found;
+          }),
       fail: (e) => this.#fail(e),
       found: () => {
         this.#fetcher.maybeFetch();
@@ -440,6 +468,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   async poll(first: number | PollOptions = 1000, maxRecords?: number): Promise<ConsumerRecord<K, V>[]> {
     const args = pollArgs(first, maxRecords, this.#o.maxPollRecords);
     this.#checkOpen();
+    this.#checkNotParallel("poll");
     return await pollRecords(this.#reader, this.#poll, args);
   }
 
@@ -449,6 +478,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    * out of the loop does not close the consumer.
    */
   [Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
+    this.#checkNotParallel("iterator");
     return iterate(this.#reader);
   }
 
@@ -471,6 +501,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    */
   stream(options: StreamOptions = {}): ReadableStream<ConsumerRecord<K, V>> {
     this.#checkOpen();
+    this.#checkNotParallel("stream");
     if (this.#stream) throw new Error("stream: this consumer already has an open stream");
     return openStream<K, V>(this.#reader, {
       opened: (tracker) => {
@@ -478,6 +509,81 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
       },
       ended: (tracker, cancelled) => this.#endStream(tracker, cancelled),
     }, options);
+  }
+
+  /**
+   * Handles records in parallel: up to `concurrency` at once (more than the partitions with `"key"` or
+   * `"unordered"` ordering), with an async `handler` on this thread or `workers` running `handlerModule`.
+   * Offsets are committed per partition below the first record still in flight; the records done above
+   * it go into the commit metadata, so the next owner of the partition skips them. Failures are retried
+   * per `retry`, then written to `deadLetter.topic` or end the run. The consumer reads nothing else while
+   * the run lasts. The result is awaitable: it resolves once `stop()` (or `signal`) ended the run and
+   * rejects on a fatal error.
+   *
+   * @example An async handler
+   * ```ts
+   * consumer.subscribe(["orders"]);
+   * const run = consumer.parallel({
+   *   concurrency: 64,
+   *   ordering: "key",
+   *   handler: async (record) => { await fetch(`https://example.com/orders/${record.offset}`); },
+   *   retry: { attempts: 5, backoffMs: 200 },
+   *   deadLetter: { topic: "orders-dlt" },
+   * });
+   * setTimeout(() => run.stop(), 60_000);
+   * await run;
+   * ```
+   *
+   * @example CPU-bound work in worker threads
+   * ```ts
+   * const run = consumer.parallel({ workers: 4, handlerModule: new URL("./resize.ts", import.meta.url) });
+   * ```
+   */
+  parallel(options: ParallelOptions<K, V>): ParallelRun {
+    this.#checkOpen();
+    const settings = resolveParallelOptions(options, this.#o.autoCommitIntervalMs);
+    if (this.#parallel) throw new Error("parallel: this consumer already has a parallel run");
+    if (this.#stream) throw new Error("parallel: this consumer has an open stream");
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    const host: ParallelHost<K, V> = {
+      reader: this.#reader,
+      get canCommit() {
+        return self.#o.groupId !== undefined;
+      },
+      commit: (entries) => this.#committer.commit(entries, true),
+      committedFor: (key) => this.#committedSeen.get(key),
+      hold: (s, held) => {
+        s.held = held;
+        if (!held) this.#fetcher.maybeFetch();
+      },
+      deadLetterProducer: async () => {
+        const { Producer } = await import("../producer/producer.ts");
+        return new Producer({
+          ...this.#clusterOptions,
+          clientId: `${this.#clusterOptions.clientId ?? "kafka-ts"}-dlt`,
+        });
+      },
+      workerExecutor: async (exec) => {
+        const { WorkerPoolExecutor } = await import("./parallel/worker-pool.ts");
+        return await WorkerPoolExecutor.start<K, V>(settings.workers, settings.handlerModule!, exec);
+      },
+      ended: (run, points) => {
+        if (this.#parallel !== run) return;
+        this.#parallel = undefined;
+        this.#rebalance.handoff = undefined;
+        // Reading on (another run, poll) starts at what is not done yet.
+        for (const [s, at] of points) {
+          this.#committedSeen.set(s.key, at);
+          if (!this.#closed && this.#subs.isCurrent(s)) this.#subs.setPosition(s, at.offset);
+        }
+      },
+    };
+    this.#parallelUsed = true;
+    const run = new ParallelRunner(settings, host);
+    this.#parallel = run;
+    this.#rebalance.handoff = (states, commit) => run.revoked(states, commit);
+    return run;
   }
 
   // ---- Commits ----
@@ -527,12 +633,14 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
    */
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return;
+    // A parallel run finishes its running records and commits them first.
+    await this.#parallel?.stop().catch(() => {});
     this.#committer.stop();
-    // The application is done with everything it took.
-    (this.#stream ?? this.#poll).acceptAll();
+    // The application is done with everything it took (a parallel run committed what it did itself).
+    if (!this.#parallelUsed) (this.#stream ?? this.#poll).acceptAll();
     try {
       await this.#committer.running;
-      if (this.#committer.auto) await this.#committer.commitAccepted(false);
+      if (this.#committer.auto && !this.#parallelUsed) await this.#committer.commitAccepted(false);
       if (this.#group) await this.#group.close(options);
     } finally {
       this.#closed = true;
@@ -575,6 +683,10 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   #checkOpen(): void {
     if (this.#closed) throw new ConsumerClosedError("consumer is closed");
+  }
+
+  #checkNotParallel(what: string): void {
+    if (this.#parallel) throw new Error(`${what}: a parallel run reads from this consumer; stop it first`);
   }
 
   #throwIfFailed(): void {

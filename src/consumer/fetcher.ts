@@ -74,7 +74,7 @@ export class Fetcher {
         continue;
       }
       // At most two answers per partition, buffered or in flight: reading one while the next arrives.
-      if (s.paused || s.inFlight || s.chunks > 1 || s.backoffUntil > now) continue;
+      if (s.paused || s.held || s.inFlight || s.chunks > 1 || s.backoffUntil > now) continue;
       const p = this.#cluster.cachedTopic(s.tp.topic)?.partitions[s.tp.partition];
       if (!p || p.partition !== s.tp.partition || p.leader < 0) {
         this.#refreshTopic(s.tp.topic);

@@ -17,6 +17,11 @@ export class RebalanceGlue {
   readonly #committer: Committer;
   readonly #syncDelivery: () => void;
   readonly #wake: () => void;
+  /**
+   * Set while a parallel run owns delivery: it finishes or abandons its records of revoked partitions and
+   * commits them itself (with metadata), instead of the accepted-offset commit.
+   */
+  handoff: ((states: PartitionState[], commit: boolean) => Promise<void>) | undefined;
 
   /** `syncDelivery` lets the active read mode count what its reader took before anything is committed. */
   constructor(
@@ -58,9 +63,10 @@ export class RebalanceGlue {
     this.#subs.fence(states);
     this.#m.rebalances++;
     try {
+      if (this.handoff) await this.handoff(states, commit);
       if (commit) {
         await this.#committer.running?.catch(() => {});
-        if (this.#committer.auto) await this.#committer.commitAccepted(false, states);
+        if (this.#committer.auto && !this.handoff) await this.#committer.commitAccepted(false, states);
         await this.#listener?.onRevoked?.(tps.map((tp) => ({ ...tp })));
       } else {
         await this.#listener?.onLost?.(tps.map((tp) => ({ ...tp })));

@@ -21,6 +21,8 @@ export interface PartitionState {
   /** Bumped by seek, pause and revocation: buffered bytes and answers in flight of older epochs are dropped. */
   epoch: number;
   paused: boolean;
+  /** Not fetched for now (a parallel run is full), unlike `paused` keeping what is buffered. */
+  held: boolean;
   /** A fetch that includes this partition is in flight. */
   inFlight: boolean;
   /** Buffered answers not yet drained. */
@@ -51,6 +53,7 @@ export function newPartitionState(tp: TopicPartition): PartitionState {
     fetchOffset: -1n,
     epoch: 0,
     paused: false,
+    held: false,
     inFlight: false,
     chunks: 0,
     reset: null,

@@ -1,11 +1,13 @@
 /**
  * Run-time detection for Deno, Bun and Node: installed as the default adapter by `mod.ts` (importing this
- * module installs it). Each runtime's adapter is loaded on first use, so one runtime never loads another's
- * module, and a client given its own `adapter` loads none. The Workers entry does not import this module.
+ * module installs it), and the worker-thread adapter of parallel consumption likewise. Each runtime's
+ * adapter is loaded on first use, so one runtime never loads another's module, and a client given its own
+ * `adapter` loads none. The Workers entry does not import this module.
  */
 import type { SocketAdapter } from "./socket.ts";
 import { defaultAdapter, setDefaultAdapter } from "./default.ts";
 import { detectRuntime, type RuntimeName } from "./detect.ts";
+import { setDefaultWorkerAdapter, type WorkerAdapter } from "./worker.ts";
 
 export { defaultAdapter, detectRuntime, type RuntimeName };
 
@@ -27,3 +29,18 @@ async function runtimeAdapter(): Promise<SocketAdapter> {
 }
 
 setDefaultAdapter(runtimeAdapter);
+
+/** Worker threads for parallel consumption: the Web `Worker` on Deno and Bun, `worker_threads` on Node. */
+async function runtimeWorkerAdapter(): Promise<WorkerAdapter> {
+  switch (detectRuntime()) {
+    case "deno":
+    case "bun":
+      return (await import("./worker-web.ts")).webWorkerAdapter;
+    case "workerd":
+      throw new Error("worker threads are not available on Cloudflare Workers");
+    default:
+      return (await import("./worker-node.ts")).nodeWorkerAdapter;
+  }
+}
+
+setDefaultWorkerAdapter(runtimeWorkerAdapter);

@@ -1,5 +1,6 @@
-// The README's "Quick start", "Using it" and "Transactions and exactly-once" blocks, as users copy them, run against the test broker on the
-// runtime running this file. Only the import specifier, the broker address and the topic name are rewritten.
+// The README's "Quick start", "Using it", "Transactions and exactly-once" and "Parallel consumption" blocks,
+// as users copy them, run against the test broker on the runtime running this file. Only the import
+// specifier, the broker address and the topic name are rewritten.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -57,7 +58,7 @@ function runBlock(name: string, code: string, topic: string): Promise<string> {
   return run(detectRuntime(), file, { denoFlags: ["--check", "--config", join(root, "deno.json")] });
 }
 
-for (const heading of ["Quick start", "Using it", "Transactions and exactly-once"]) {
+for (const heading of ["Quick start", "Using it", "Transactions and exactly-once", "Parallel consumption"]) {
   test(`README "${heading}" runs on ${detectRuntime()}`, async () => {
     const topic = uniqueTopic("readme");
     topics.push(topic);
