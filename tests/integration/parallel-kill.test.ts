@@ -48,6 +48,19 @@ describe("parallel consumers in three processes, one killed", () => {
         return { topic, key: `k${k}`, value: `k${k}:${n}` };
       }));
       await producer.close();
+      if (protocol === "consumer") {
+        // A KIP-848 group's session timeout is a group config: short, so the killed member's partitions
+        // move (and its restart is let in) within seconds, not the broker's default 45 s.
+        const admin = new Admin({ bootstrapServers: bootstrap() });
+        await admin.incrementalAlterConfigs([{
+          resource: { type: "GROUP", name: `g-${topic}` },
+          ops: [
+            { name: "consumer.session.timeout.ms", value: "6000", op: "SET" },
+            { name: "consumer.heartbeat.interval.ms", value: "500", op: "SET" },
+          ],
+        }]);
+        await admin.close();
+      }
       const log = join(dir, `${topic}.log`);
       const env = {
         PAR_TOPIC: topic,
