@@ -23,6 +23,8 @@ export class ProducerBatch {
   encoded: Uint8Array | undefined;
   /** Not to be retried before this time (performance.now() ms). */
   retryAt = 0;
+  /** A request carrying it went out and got no answer: it may be in the log even if it fails. */
+  possiblyWritten = false;
 
   readonly topic: string;
   readonly partition: number;

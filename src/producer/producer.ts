@@ -379,8 +379,9 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
         this.#append(t, record.partition, prepared, ack, slot, where);
       } catch (e) {
         // Accepted records get one delivery report each, failures included (as Java's callback).
-        this.#onDelivery?.(e as Error, null, { topic, partition: record.partition ?? -1 });
-        throw e;
+        const err = this.#sender.failedUnsent(e instanceof Error ? e : new Error(String(e)));
+        this.#onDelivery?.(err, null, { topic, partition: record.partition ?? -1, persisted: err.persisted });
+        throw err;
       }
     })();
     this.#arriving.add(arriving);
