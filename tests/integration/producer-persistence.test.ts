@@ -71,8 +71,8 @@ describe("persistence status of delivered and failed records", () => {
       () => assert.fail("a record over max.message.bytes is refused"),
       (e: Error & { persisted?: string }) => e,
     );
-    assert.ok(refused instanceof KafkaError, `refused with ${refused.name}`);
     assert.equal(refused.persisted, "not_persisted");
+    assert.ok(refused instanceof KafkaError, `refused with ${refused.name}`);
     assert.deepEqual(reports, ["persisted", "persisted", "persisted", "not_persisted"]);
     assert.deepEqual(producer.metrics().deliveries, {
       persisted: 3,
@@ -95,8 +95,8 @@ describe("persistence status of delivered and failed records", () => {
       () => assert.fail("a topic that does not exist is not written"),
       (e: Error & { persisted?: string }) => e,
     );
-    assert.ok(e instanceof DeliveryTimeoutError, `failed with ${e.name}`);
     assert.equal(e.persisted, "not_persisted");
+    assert.ok(e instanceof DeliveryTimeoutError, `failed with ${e.name}`);
     assert.deepEqual(reports, ["not_persisted"]);
     assert.deepEqual(producer.metrics().deliveries, {
       persisted: 0,
@@ -124,8 +124,8 @@ describe("persistence status of delivered and failed records", () => {
       () => assert.fail("no answer ever comes"),
       (e: Error & { persisted?: string }) => e,
     );
-    assert.ok(e instanceof DeliveryTimeoutError, `failed with ${e.name}: ${e.message}`);
     assert.equal(e.persisted, "possibly_persisted");
+    assert.ok(e instanceof DeliveryTimeoutError, `failed with ${e.name}: ${e.message}`);
     assert.deepEqual(reports, ["possibly_persisted"]);
     assert.deepEqual(producer.metrics().deliveries, {
       persisted: 0,
