@@ -3,6 +3,13 @@ import type { RecordInput } from "../protocol/record-batch.ts";
 import { BufferExhaustedError } from "./errors.ts";
 import type { RecordMetadata } from "./types.ts";
 
+/**
+ * A batch takes new records for at most this long after it opened (beyond that a new batch opens): a
+ * record's delivery timeout runs from its batch's creation, so this bounds how much of it a record that
+ * joined late can lose while the cluster is away and batches wait.
+ */
+export const MAX_BATCH_FILL_MS = 1000;
+
 /** Whoever waits on a record: a `send` promise, a `sendBatch` group, or a stream. */
 export interface Ack {
   /** `slot` is the record's place in what the caller handed over (for `sendBatch`). */
@@ -197,7 +204,7 @@ export class Accumulator {
   ): { batch: ProducerBatch; opened: boolean } {
     let batch = s.queue.length > 0 ? s.queue[s.queue.length - 1] : undefined;
     let opened = false;
-    if (!batch || this.wouldOpen(s, bytes, batchSize)) {
+    if (!batch || this.wouldOpen(s, bytes, batchSize) || now - batch.createdAt > MAX_BATCH_FILL_MS) {
       batch = new ProducerBatch(s.topic, s.partition, now, now + deliveryTimeoutMs);
       s.queue.push(batch);
       opened = true;
