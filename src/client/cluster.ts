@@ -115,6 +115,8 @@ export class Cluster {
   readonly #byNode = new Map<number, Promise<Connection>>();
   #bootstrapConn: Promise<Connection> | undefined;
   readonly #dedicated = new Set<Connection>();
+  /** The connection each cached connection promise resolved to, to see whether it has failed since. */
+  readonly #opened = new WeakMap<Promise<Connection>, Connection>();
   /** Failed connection attempts per `host:port` and when the next one may start (reconnect backoff). */
   readonly #reconnect = new Map<string, { failures: number; at: number }>();
   /** Metadata requests under way, by the topics they ask for, so that concurrent callers share one. */
@@ -207,13 +209,17 @@ export class Cluster {
     open: () => Promise<Connection>,
   ): Promise<Connection> {
     const existing = map.get();
-    if (existing) return existing;
+    // A connection that failed is replaced at once, even if its socket has not finished closing (a reset
+    // socket's close can take long, or never end, on some runtimes).
+    if (existing && this.#opened.get(existing)?.isClosed !== true) return existing;
     const p = open();
     map.set(p);
-    p.then((c) =>
-      c.closed.then(() => {
+    p.then((c) => {
+      this.#opened.set(p, c);
+      return c.closed.then(() => {
         if (map.get() === p) map.set(undefined);
-      }), () => {
+      });
+    }, () => {
       if (map.get() === p) map.set(undefined);
     });
     return p;
