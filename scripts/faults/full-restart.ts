@@ -34,7 +34,10 @@ const tracker = new RunTracker(deliveryTimeoutMs, 5);
 let restart: Promise<void> | undefined;
 const timer = setTimeout(() => {
   console.log(`${t()}: stopping every node`);
-  restart = restartAll().then(() => console.log(`${t()}: every node is back`));
+  restart = restartAll().then(
+    () => console.log(`${t()}: every node is back`),
+    (e) => console.error(`${t()}: the restart failed: ${(e as Error).message}`),
+  );
 }, restartAt);
 const ticker = setInterval(() => {
   console.log(
