@@ -30,10 +30,19 @@ export interface RunCounts {
   failedButWritten: Record<string, number>;
 }
 
-/** Tracks the sends of one run. */
+/** A record's byte: 0 while pending, ACKED, or 2 + its failure status's index in STATUSES. */
+const ACKED = 1;
+/** Failure statuses, stored from 2 on in a record's byte. */
+const STATUSES = ["not_persisted", "possibly_persisted", "persisted", "unknown"];
+
+/**
+ * Tracks the sends of one run: one byte per record (pending, acknowledged, or failed with a status), so that
+ * a long soak measures the client's memory rather than the tracker's.
+ */
 export class RunTracker {
-  readonly #acked = new Set<number>();
-  readonly #failed = new Map<number, string>();
+  #state = new Uint8Array(1 << 16);
+  #acked = 0;
+  #settled = 0;
   readonly failedBy: Record<string, number> = {};
   readonly failed: Record<string, number> = {};
   early = 0;
@@ -57,13 +66,24 @@ export class RunTracker {
   /** Sends record `i` (value = its number) and records its outcome; never rejects. */
   send(producer: Producer, topic: string, i: number, partition?: number): Promise<void> {
     this.sent++;
+    if (i >= this.#state.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.#state.length * 2));
+      grown.set(this.#state);
+      this.#state = grown;
+    }
     const at = performance.now();
     return producer.send({ topic, partition, key: String(i), value: String(i) }).then(
-      () => void this.#acked.add(i),
+      () => {
+        this.#state[i] = ACKED;
+        this.#acked++;
+        this.#settled++;
+      },
       (e: Error & { persisted?: string }) => {
         const ms = performance.now() - at;
         const status = e.persisted ?? "unknown";
-        this.#failed.set(i, status);
+        const code = STATUSES.indexOf(status);
+        this.#state[i] = 2 + (code < 0 ? STATUSES.length - 1 : code);
+        this.#settled++;
         this.failed[status] = (this.failed[status] ?? 0) + 1;
         this.failedBy[e.name] = (this.failedBy[e.name] ?? 0) + 1;
         if (this.firstFailureMs < 0 || ms < this.firstFailureMs) this.firstFailureMs = ms;
@@ -78,7 +98,12 @@ export class RunTracker {
   }
 
   get acked(): number {
-    return this.#acked.size;
+    return this.#acked;
+  }
+
+  /** Records acknowledged or failed so far. */
+  get settled(): number {
+    return this.#settled;
   }
 
   /** Reads every partition back up to its high watermark and counts lost, duplicated and hung records. */
@@ -91,19 +116,23 @@ export class RunTracker {
       }
     }
     let lost = 0;
-    for (const i of this.#acked) if (!copies.has(i)) lost++;
+    const failedButWritten: Record<string, number> = {};
+    for (let i = 0; i < this.#state.length; i++) {
+      const st = this.#state[i];
+      if (st === ACKED && !copies.has(i)) lost++;
+      if (st >= 2 && copies.has(i)) {
+        const status = STATUSES[st - 2];
+        failedButWritten[status] = (failedButWritten[status] ?? 0) + 1;
+      }
+    }
     let dup = 0;
     for (const n of copies.values()) if (n > 1) dup += n - 1;
-    const failedButWritten: Record<string, number> = {};
-    for (const [i, status] of this.#failed) {
-      if (copies.has(i)) failedButWritten[status] = (failedButWritten[status] ?? 0) + 1;
-    }
     return {
       sent: this.sent,
-      acked: this.#acked.size,
+      acked: this.#acked,
       failed: { ...this.failed },
       failedBy: { ...this.failedBy },
-      hung: this.sent - this.#acked.size - this.#failed.size,
+      hung: this.sent - this.#settled,
       early: this.early,
       firstFailureMs: Math.round(this.firstFailureMs),
       read: [...copies.values()].reduce((a, b) => a + b, 0),
@@ -130,11 +159,10 @@ export async function produceAtRate(
     onProgress?: (sent: number) => void;
   },
 ): Promise<void> {
-  const sends: Promise<void>[] = [];
   const perStep = Math.max(1, Math.round(o.perSecond / 100));
   const start = performance.now();
   for (let i = 0; i < o.total; i++) {
-    sends.push(o.tracker.send(o.producer, o.topic, i));
+    void o.tracker.send(o.producer, o.topic, i);
     if ((i + 1) % perStep === 0) {
       o.onProgress?.(i + 1);
       const due = start + ((i + 1) / o.perSecond) * 1000;
@@ -142,10 +170,8 @@ export async function produceAtRate(
       await new Promise((r) => setTimeout(r, Math.max(0, wait)));
     }
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    Promise.all(sends),
-    new Promise((r) => (timer = setTimeout(r, o.settleMs))),
-  ]);
-  clearTimeout(timer);
+  const deadline = performance.now() + o.settleMs;
+  while (o.tracker.settled < o.tracker.sent && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
