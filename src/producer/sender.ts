@@ -16,7 +16,7 @@ import type { TransactionManager } from "./transactions.ts";
 import { BATCH_OVERHEAD, type PreparedRecord, REQUEST_OVERHEAD } from "./record.ts";
 import type { ProducerSettings } from "./settings.ts";
 import type { DeliveryCallback, PersistenceStatus, ProducerMetrics, RecordMetadata } from "./types.ts";
-import { type DeliveryError, withPersistence } from "./persistence.ts";
+import { type DeliveryError, mayFollowAppend, withPersistence } from "./persistence.ts";
 import { ConnectionError } from "../transport/socket.ts";
 
 /** Sends the accumulator's batches and settles their records. */
@@ -421,6 +421,7 @@ export class Sender {
           brokerMessage: p.errorMessage,
         });
         if (needsMetadataRefresh(p.errorCode)) this.#cluster.invalidate(b.topic);
+        if (mayFollowAppend(p.errorCode)) b.possiblyWritten = true;
         this.#retryOrFail(s, b, err);
       }
     }
