@@ -10,7 +10,7 @@
 // KAFKA_REAUTH_BOOTSTRAP, KAFKA_ACL_BOOTSTRAP and KAFKA_SECURITY_DIR). tests/acl runs in that phase too.
 // Usage: npm test [-- --runtime node|deno|bun ...] [-- --unit] [-- files...]
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,12 +42,15 @@ const all = files.length > 0 ? files : unitOnly ? ["tests/unit"] : [
   "tests/package",
   "tests/workers",
   "tests/cluster",
+  "tests/faults",
   "tests/security",
   "tests/acl",
 ];
 // Fault tests need a 3-node cluster, TLS and SASL tests the secured broker; the rest share one
 // single-node broker.
 const isCluster = (t) => t.includes("tests/cluster");
+// The fault suite (nodes killed and stopped, Toxiproxy) gets a fresh 3-node cluster of its own.
+const isFaults = (t) => t.includes("tests/faults");
 // The secured broker also has an ACL authorizer, which tests/acl needs.
 const isSecurity = (t) => t.includes("tests/security") || t.includes("tests/acl");
 // The secured broker gets its own ports and run folder, so it never collides with a plain one.
@@ -55,8 +58,13 @@ const securityRunDir = `${process.env.KAFKA_RUN_DIR ?? join(root, ".kafka", "run
 const securityPort = process.env.KAFKA_SECURITY_PORT ?? "9292";
 const securityControllerPort = process.env.KAFKA_SECURITY_CONTROLLER_PORT ?? "9392";
 const phases = [
-  { nodes: 1, env: "KAFKA_BOOTSTRAP", targets: all.filter((t) => !isCluster(t) && !isSecurity(t)) },
+  {
+    nodes: 1,
+    env: "KAFKA_BOOTSTRAP",
+    targets: all.filter((t) => !isCluster(t) && !isFaults(t) && !isSecurity(t)),
+  },
   { nodes: 3, env: "KAFKA_CLUSTER_BOOTSTRAP", targets: all.filter(isCluster) },
+  { nodes: 3, env: "KAFKA_CLUSTER_BOOTSTRAP", targets: all.filter(isFaults), faults: true },
   {
     nodes: 1,
     security: true,
@@ -88,14 +96,19 @@ function onlyOnce(targets) {
   return targets.flatMap((t) => isOnce(t) ? [t] : once.filter((f) => f.startsWith(`${strip(t)}/`)));
 }
 const kafka = join(root, "scripts", "kafka");
+const TOXIPROXY_VERSION = "v2.5.0";
 // The environment of the broker this runner started (its KAFKA_RUN_DIR), or undefined.
 let startedBroker;
+// The variable naming the broker this runner started: cleared when it stops, so a later phase starts its own.
+let startedEnvName;
 
 function stopBroker() {
   if (!startedBroker) return;
   const env = startedBroker;
   startedBroker = undefined;
   spawnSync(kafka, ["stop"], { stdio: "inherit", cwd: root, env });
+  if (startedEnvName) delete process.env[startedEnvName];
+  startedEnvName = undefined;
 }
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
@@ -124,6 +137,7 @@ function ensureBroker(phase) {
     return false;
   }
   startedBroker = env;
+  startedEnvName = phase.env;
   const lines = started.stdout.toString().trim().split("\n");
   process.env[phase.env] = lines[lines.length - 1].trim();
   // The secured broker prints its listeners as NAME=value lines before the bootstrap line.
@@ -132,6 +146,28 @@ function ensureBroker(phase) {
     if (m) process.env[m[1]] = m[2];
   }
   return true;
+}
+
+/** The Toxiproxy server binary: TOXIPROXY_SERVER, or .kafka/toxiproxy/server, built with `go install` if missing. */
+function ensureToxiproxy() {
+  if (process.env.TOXIPROXY_SERVER) return process.env.TOXIPROXY_SERVER;
+  const dir = join(root, ".kafka", "toxiproxy");
+  const binary = join(dir, "server");
+  if (existsSync(binary)) return binary;
+  console.log("building Toxiproxy (go install github.com/Shopify/toxiproxy/v2/cmd/server)");
+  const built = spawnSync("go", [
+    "install",
+    `github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`,
+  ], {
+    cwd: root,
+    env: { ...process.env, GOBIN: dir },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (built.status !== 0 || !existsSync(binary)) {
+    console.error("could not build Toxiproxy: the network fault tests need Go (see above)");
+    return undefined;
+  }
+  return binary;
 }
 
 function run(cmd, cmdArgs) {
@@ -187,6 +223,13 @@ async function main() {
     }
   }
 
+  if (phases.some((p) => p.faults)) {
+    // Toxiproxy, the TCP fault proxy of the network fault tests, built once from the Go module proxy.
+    const built = ensureToxiproxy();
+    if (!built) process.exit(1);
+    process.env.TOXIPROXY_SERVER = built;
+  }
+
   const results = [];
   try {
     for (const phase of phases) {
@@ -223,8 +266,15 @@ async function main() {
             "300000",
             ...targets.map((t) => (t.startsWith(".") ? t : `./${t}`)),
           ]];
+        const startedAt = performance.now();
         const { code, out } = await run(cmd[0], cmd[1]);
-        results.push({ runtime: `${runtime} (${targets.join(" ")})`, code, ...counts(runtime, out) });
+        const seconds = Math.round((performance.now() - startedAt) / 1000);
+        results.push({
+          runtime: `${runtime} (${targets.join(" ")})`,
+          code,
+          seconds,
+          ...counts(runtime, out),
+        });
       }
       if (needsBroker) stopBroker();
     }
@@ -238,7 +288,10 @@ async function main() {
   let ok = true;
   for (const r of results) {
     const status = r.code === 0 ? "ok" : "FAILED";
-    console.log(`${r.runtime}: ${status} (${r.pass ?? "?"} passed, ${r.fail ?? "?"} failed, exit ${r.code})`);
+    const took = r.seconds === undefined ? "" : `, ${r.seconds} s`;
+    console.log(
+      `${r.runtime}: ${status} (${r.pass ?? "?"} passed, ${r.fail ?? "?"} failed, exit ${r.code}${took})`,
+    );
     pass += r.pass ?? 0;
     fail += r.fail ?? 0;
     if (r.code !== 0 || r.pass === undefined || r.pass === 0) ok = false;

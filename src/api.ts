@@ -89,6 +89,7 @@ export {
   TransactionTimeoutError,
 } from "./producer/errors.ts";
 export type { Transaction, TransactionOffset } from "./producer/transaction-types.ts";
+export type { DeliveryError } from "./producer/persistence.ts";
 export type {
   TransactionalSource,
   TransactionalWritableOptions,
@@ -97,6 +98,7 @@ export type {
 export type {
   DeliveryCallback,
   HeaderValue,
+  PersistenceStatus,
   ProduceCallback,
   ProducerHeaders,
   ProducerMetrics,

@@ -3,7 +3,7 @@
  * routing and retries.
  */
 import { type Api, Connection, type RequestOptions } from "./connection.ts";
-import { type RetryOptions, withRetry } from "./retry.ts";
+import { backoffMs, type RetryOptions, sleep, withRetry } from "./retry.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import { KafkaError } from "../protocol/errors.ts";
 import { ClientClosedError } from "./errors.ts";
@@ -30,6 +30,13 @@ export interface ClusterOptions extends RetryOptions {
   requestTimeoutMs?: number;
   /** Metadata older than this is refreshed before use. Default 5 min. */
   metadataMaxAgeMs?: number;
+  /**
+   * First wait before connecting again to a broker that could not be reached; it doubles (with ±20%
+   * jitter) on each failure up to `reconnectBackoffMaxMs` and resets once a connection succeeds. Default 50 ms.
+   */
+  reconnectBackoffMs?: number;
+  /** Largest wait between connection attempts to one broker. Default 1000 ms. */
+  reconnectBackoffMaxMs?: number;
 }
 
 /** A broker of the cluster. */
@@ -108,6 +115,12 @@ export class Cluster {
   readonly #byNode = new Map<number, Promise<Connection>>();
   #bootstrapConn: Promise<Connection> | undefined;
   readonly #dedicated = new Set<Connection>();
+  /** The connection each cached connection promise resolved to, to see whether it has failed since. */
+  readonly #opened = new WeakMap<Promise<Connection>, Connection>();
+  /** Failed connection attempts per `host:port` and when the next one may start (reconnect backoff). */
+  readonly #reconnect = new Map<string, { failures: number; at: number }>();
+  /** Metadata requests under way, by the topics they ask for, so that concurrent callers share one. */
+  readonly #refreshing = new Map<string, Promise<Map<string, KafkaError>>>();
   #closed = false;
   /**
    * Whether metadata requests for named topics ask brokers to create missing ones (where the broker's
@@ -156,10 +169,32 @@ export class Cluster {
   async #open(hp: HostPort): Promise<Connection> {
     if (this.#closed) throw new ClientClosedError("client is closed");
     this.#adapter ??= this.#o.adapter ?? await defaultAdapter();
+    // As the Java client: a broker that could not be reached is tried again after a growing backoff, so
+    // that an outage costs neither a connect storm nor more than reconnectBackoffMaxMs once it is over.
+    const key = `${hp.host}:${hp.port}`;
+    const wait = (this.#reconnect.get(key)?.at ?? 0) - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (this.#closed) throw new ClientClosedError("client is closed");
+    try {
+      const conn = await this.#connect(hp);
+      this.#reconnect.delete(key);
+      return conn;
+    } catch (e) {
+      const failures = (this.#reconnect.get(key)?.failures ?? 0) + 1;
+      const delay = backoffMs(failures - 1, {
+        retryBackoffMs: this.#o.reconnectBackoffMs ?? 50,
+        retryBackoffMaxMs: this.#o.reconnectBackoffMaxMs ?? 1000,
+      });
+      this.#reconnect.set(key, { failures, at: performance.now() + delay });
+      throw e;
+    }
+  }
+
+  #connect(hp: HostPort): Promise<Connection> {
     return Connection.connect({
       host: hp.host,
       port: hp.port,
-      adapter: this.#adapter,
+      adapter: this.#adapter!,
       tls: this.#o.tls,
       sasl: this.#sasl,
       clientId: this.clientId,
@@ -174,13 +209,17 @@ export class Cluster {
     open: () => Promise<Connection>,
   ): Promise<Connection> {
     const existing = map.get();
-    if (existing) return existing;
+    // A connection that failed is replaced at once, even if its socket has not finished closing (a reset
+    // socket's close can take long, or never end, on some runtimes).
+    if (existing && this.#opened.get(existing)?.isClosed !== true) return existing;
     const p = open();
     map.set(p);
-    p.then((c) =>
-      c.closed.then(() => {
+    p.then((c) => {
+      this.#opened.set(p, c);
+      return c.closed.then(() => {
         if (map.get() === p) map.set(undefined);
-      }), () => {
+      });
+    }, () => {
       if (map.get() === p) map.set(undefined);
     });
     return p;
@@ -197,7 +236,18 @@ export class Cluster {
       set: (p) => (this.#bootstrapConn = p),
     }, async () => {
       let last: unknown;
-      for (const hp of this.#bootstrap) {
+      // The bootstrap servers first, then every broker the last metadata named (the cluster may have moved
+      // on from the bootstrap list), starting where the fewest attempts failed.
+      const seen = new Set<string>();
+      const candidates = [...this.#bootstrap, ...this.#brokers.values()].filter((hp) => {
+        const key = `${hp.host}:${hp.port}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      const due = (hp: HostPort) => this.#reconnect.get(`${hp.host}:${hp.port}`)?.at ?? 0;
+      candidates.sort((a, b) => due(a) - due(b));
+      for (const hp of candidates) {
         try {
           return await this.#open(hp);
         } catch (e) {
@@ -235,7 +285,16 @@ export class Cluster {
    * Asks for metadata of `topics` (`[]`: brokers only; `null`: every topic) and updates the cache.
    * Topics the broker reports errors for are not cached; their errors are returned by name.
    */
-  async refreshMetadata(topics: readonly string[] | null): Promise<Map<string, KafkaError>> {
+  refreshMetadata(topics: readonly string[] | null): Promise<Map<string, KafkaError>> {
+    const key = topics === null ? "\u0000all" : topics.join("\u0000");
+    const running = this.#refreshing.get(key);
+    if (running) return running;
+    const p = this.#refresh(topics).finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, p);
+    return p;
+  }
+
+  async #refresh(topics: readonly string[] | null): Promise<Map<string, KafkaError>> {
     const conn = await this.any();
     const res = await conn.send(Metadata, {
       topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
@@ -277,7 +336,11 @@ export class Cluster {
   topic(name: string): Promise<TopicInfo> {
     return withRetry(async () => {
       const cached = this.#topics.get(name);
-      if (cached && performance.now() - cached.at < (this.#o.metadataMaxAgeMs ?? 300_000)) return cached.info;
+      // A partition without a leader (a cluster coming back) is asked again, never served from the cache.
+      if (
+        cached && performance.now() - cached.at < (this.#o.metadataMaxAgeMs ?? 300_000) &&
+        cached.info.partitions.every((p) => p.leader >= 0)
+      ) return cached.info;
       const errors = await this.refreshMetadata([name]);
       const err = errors.get(name);
       if (err) throw err;

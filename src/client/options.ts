@@ -288,6 +288,8 @@ export const CLUSTER_OPTIONS = {
   retries: { ...int(0), kafka: ["retries", "message.send.max.retries"] },
   retryBackoffMs: { ...int(0), kafka: ["retry.backoff.ms"] },
   retryBackoffMaxMs: { ...int(0), kafka: ["retry.backoff.max.ms"] },
+  reconnectBackoffMs: { ...int(0), kafka: ["reconnect.backoff.ms"] },
+  reconnectBackoffMaxMs: { ...int(0), kafka: ["reconnect.backoff.max.ms"] },
 } satisfies OptionTable<ClusterOptions>;
 
 // -------------------------------------------------------------------------------- unknown options

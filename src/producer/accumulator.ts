@@ -2,6 +2,13 @@
 import { RecordBatchBuilder, type RecordHeader } from "../protocol/record-batch.ts";
 import type { RecordMetadata } from "./types.ts";
 
+/**
+ * A batch takes new records for at most this long after it opened (beyond that a new batch opens): a
+ * record's delivery timeout runs from its batch's creation, so this bounds how much of it a record that
+ * joined late can lose while the cluster is away and batches wait.
+ */
+export const MAX_BATCH_FILL_MS = 1000;
+
 /** Whoever waits on a record: a `send` promise, a `sendBatch` group, or a stream. */
 export interface Ack {
   /** `slot` is the record's place in what the caller handed over (for `sendBatch`). */
@@ -27,6 +34,8 @@ export class ProducerBatch {
   encoded: Uint8Array | undefined;
   /** Not to be retried before this time (performance.now() ms). */
   retryAt = 0;
+  /** A request carrying it went out and got no answer: it may be in the log even if it fails. */
+  possiblyWritten = false;
 
   readonly topic: string;
   readonly partition: number;
@@ -173,7 +182,8 @@ export class Accumulator {
     const q = s.queue;
     let batch = q.length > 0 ? q[q.length - 1] : undefined;
     if (
-      !batch || batch.encoded !== undefined || (batch.builder.count > 0 && batch.bytes + bytes > batchSize)
+      !batch || batch.encoded !== undefined || (batch.builder.count > 0 && batch.bytes + bytes > batchSize) ||
+      now - batch.createdAt > MAX_BATCH_FILL_MS
     ) {
       if (batch) s.lastBatchBytes = batch.builder.sizeInBytes;
       // Room for as much as the last batch took (a busy partition fills whole batches), at least this record.

@@ -118,10 +118,16 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       },
       append: (w) => this.#append(w.info!, w.partition, w, w.ack, w.slot, w.where),
       failed: (w, e) => {
-        // Accepted records get one delivery report each, failures included (as Java's callback).
-        this.#onDelivery?.(e, null, { topic: w.topic, partition: w.partition ?? -1 });
-        if (w.reject !== undefined) w.reject(e);
-        else w.ack.settle(e, null, w.slot);
+        // Accepted records get one delivery report each, failures included (as Java's callback); a record
+        // that never reached a batch was never sent.
+        const err = this.#sender.failedUnsent(e);
+        this.#onDelivery?.(err, null, {
+          topic: w.topic,
+          partition: w.partition ?? -1,
+          persisted: err.persisted,
+        });
+        if (w.reject !== undefined) w.reject(err);
+        else w.ack.settle(err, null, w.slot);
       },
     });
     this.#txn?.attach({

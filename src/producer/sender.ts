@@ -14,7 +14,9 @@ import type { Idempotence } from "./idempotence.ts";
 import type { TransactionManager } from "./transactions.ts";
 import { BATCH_OVERHEAD, type PreparedRecord, REQUEST_OVERHEAD } from "./record.ts";
 import type { ProducerSettings } from "./settings.ts";
-import type { DeliveryCallback, ProducerMetrics, RecordMetadata } from "./types.ts";
+import type { DeliveryCallback, PersistenceStatus, ProducerMetrics, RecordMetadata } from "./types.ts";
+import { type DeliveryError, mayFollowAppend, withPersistence } from "./persistence.ts";
+import { ConnectionError } from "../transport/socket.ts";
 
 /** Sends the accumulator's batches and settles their records. */
 export class Sender {
@@ -49,6 +51,11 @@ export class Sender {
     latencySum: 0,
     latencyMax: 0,
     latencyCount: 0,
+  };
+  readonly #deliveries: Record<PersistenceStatus, number> = {
+    persisted: 0,
+    possibly_persisted: 0,
+    not_persisted: 0,
   };
 
   constructor(o: {
@@ -125,6 +132,15 @@ export class Sender {
     return this.#outstanding;
   }
 
+  /**
+   * Marks and counts a record that failed before it reached a batch (metadata, buffer space, a closed
+   * producer): it was never sent, so it is not persisted.
+   */
+  failedUnsent(err: Error): DeliveryError {
+    this.#deliveries.not_persisted++;
+    return withPersistence(err, "not_persisted");
+  }
+
   /** Schedules a drain. */
   wake(): void {
     this.#queueDrain();
@@ -155,7 +171,8 @@ export class Sender {
         const batch = s.queue[b];
         if (batch.encoded !== undefined) continue;
         for (let n = batch.remove(ack); n > 0; n--) {
-          this.#settleOne(s.topic, s.partition, ack, 0, reason, null);
+          this.#deliveries.not_persisted++;
+          this.#settleOne(s.topic, s.partition, ack, 0, withPersistence(reason, "not_persisted"), null);
         }
         if (batch.count === 0) {
           this.#pool.release(batch.bytes);
@@ -179,6 +196,7 @@ export class Sender {
       errors: m.errors,
       requestLatencyAvgMs: m.latencyCount ? m.latencySum / m.latencyCount : 0,
       requestLatencyMaxMs: m.latencyMax,
+      deliveries: { ...this.#deliveries },
       bufferBytesInUse: this.#pool.used,
       bufferBytesTotal: this.#pool.total,
     };
@@ -338,10 +356,14 @@ export class Sender {
     let res: ProduceResponse | undefined;
     let failure: unknown;
     const txn = this.#txn;
+    let sent = false;
     try {
       const conn = await this.#cluster.broker(node);
+      // A connection already known dead writes nothing: that failure leaves the records unwritten.
+      if (conn.isClosed) throw new ConnectionError(`connection to broker ${node} is closed`);
       const cap = txn?.produceMaxVersion;
       txn?.noteProduce();
+      sent = true;
       res = await conn.send(Produce, {
         transactionalId: txn ? txn.transactionalId : null,
         acks: this.#o.acks,
@@ -364,6 +386,9 @@ export class Sender {
       const s = this.#acc.state(b.topic, b.partition);
       s.inFlight--;
       if (failure !== undefined) {
+        // The request went out and no answer came (a timeout, a connection cut): the broker may have
+        // written the batch.
+        if (sent) b.possiblyWritten = true;
         this.#retryOrFail(s, b, failure instanceof Error ? failure : new Error(String(failure)));
         continue;
       }
@@ -390,6 +415,7 @@ export class Sender {
           brokerMessage: p.errorMessage,
         });
         if (needsMetadataRefresh(p.errorCode)) this.#cluster.invalidate(b.topic);
+        if (mayFollowAppend(p.errorCode)) b.possiblyWritten = true;
         this.#retryOrFail(s, b, err);
       }
     }
@@ -430,6 +456,8 @@ export class Sender {
   #completeBatch(s: PartitionState, b: ProducerBatch, baseOffset: bigint, logAppendTime: bigint): void {
     const n = b.count;
     s.acked = true;
+    const status: PersistenceStatus = this.#o.acks === 0 ? "possibly_persisted" : "persisted";
+    this.#deliveries[status] += n;
     this.#m.records += n;
     this.#m.batches++;
     this.#m.batchRecords += n;
@@ -443,15 +471,17 @@ export class Sender {
         offset: baseOffset >= 0n ? baseOffset + BigInt(i) : -1n,
         timestamp: appendTime >= 0 ? appendTime : b.timestamps[i],
       };
-      this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], null, md);
+      this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], null, md, status);
     }
   }
 
   #failBatch(s: PartitionState, b: ProducerBatch, err: Error): void {
     this.#m.errors++;
     this.#pool.release(b.bytes);
+    const marked = withPersistence(err, b.possiblyWritten ? "possibly_persisted" : "not_persisted");
+    this.#deliveries[marked.persisted] += b.count;
     for (let i = 0; i < b.count; i++) {
-      this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], err, null);
+      this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], marked, null, marked.persisted);
     }
   }
 
@@ -468,10 +498,11 @@ export class Sender {
     slot: number,
     err: Error | null,
     md: RecordMetadata | null,
+    persisted: PersistenceStatus = "not_persisted",
   ): void {
     try {
       ack?.settle(err, md, slot);
-      this.#onDelivery?.(err, md, { topic, partition });
+      this.#onDelivery?.(err, md, { topic, partition, persisted });
     } finally {
       if (--this.#outstanding === 0) {
         for (const w of this.#idleWaiters.splice(0)) w();

@@ -39,11 +39,31 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-/** Called once per record when it is written or has failed for good. */
+/**
+ * Whether a record is in the log, as librdkafka's message status: `"persisted"` (acknowledged),
+ * `"possibly_persisted"` (a request carrying it went out and no answer came back, or acks=0), or
+ * `"not_persisted"` (never sent, or refused by the broker with an error that means it was not written).
+ */
+export type PersistenceStatus = "persisted" | "possibly_persisted" | "not_persisted";
+
+/**
+ * Called once per record when it is written or has failed for good; `record.persisted` says whether a
+ * failed record may be in the log all the same.
+ *
+ * @example
+ * ```ts
+ * const producer = new Producer({
+ *   bootstrapServers,
+ *   onDelivery: (error, _metadata, record) => {
+ *     if (error && record.persisted === "not_persisted") retryLater(record);
+ *   },
+ * });
+ * ```
+ */
 export type DeliveryCallback = (
   error: Error | null,
   metadata: RecordMetadata | null,
-  record: { topic: string; partition: number },
+  record: { topic: string; partition: number; persisted: PersistenceStatus },
 ) => void;
 
 /**
@@ -113,8 +133,13 @@ export interface ProducerMetrics {
   requestsSent: number;
   /** Batches sent again after a retriable error. */
   retries: number;
-  /** Records that failed for good. */
+  /** Batches that failed for good. */
   errors: number;
+  /**
+   * Records settled so far, by persistence status: acknowledged (`persisted`; acks=0 counts as
+   * `possibly_persisted`) and failed (`possibly_persisted` or `not_persisted`).
+   */
+  deliveries: Record<PersistenceStatus, number>;
   /** Average time from sending a Produce to its answer, in ms. */
   requestLatencyAvgMs: number;
   /** Longest Produce round trip, in ms. */

@@ -1,63 +1,15 @@
 // Decoders fed truncated, mutated and random frames (seeded) end in a result or a clear error: never a
-// crash, a hang or a read out of range.
+// crash, a hang or a read out of range. scripts/fuzz.ts runs the same generator over a million frames.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { ALL_APIS, API_BY_KEY } from "../../src/protocol/messages/index.ts";
-import type { ApiDescriptor } from "../../src/protocol/messages/api.ts";
-import { MalformedResponseError, Reader } from "../../src/protocol/reader.ts";
-import { CorruptRecordError, decodeRecordBatches } from "../../src/protocol/record-batch.ts";
-import { UnsupportedCompressionError } from "../../src/codec/compression.ts";
+import { MalformedResponseError } from "../../src/protocol/reader.ts";
 import { crc32cReady, initCrc32c } from "../../src/codec/crc32c.ts";
 import { Connection } from "../../src/client/connection.ts";
 import type { Socket, SocketAdapter } from "../../src/transport/socket.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-
-/** A small seeded generator (mulberry32), so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
-
-interface Fixture {
-  api: string;
-  key: number;
-  version: number;
-  request: string;
-  response: string;
-}
-
-const dir = new URL("../fixtures/frames/", import.meta.url);
-const fixtures: Fixture[] = readdirSync(dir).filter((f) => f.endsWith(".json")).sort()
-  .map((f) => JSON.parse(readFileSync(new URL(f, dir), "utf8")));
-
-/** Decodes a response frame (correlation id, header, body) as the connection does. */
-function decodeFrame(api: ApiDescriptor<unknown, unknown>, version: number, frame: Uint8Array): Reader {
-  const r = new Reader(frame);
-  r.int32();
-  if (api.responseHeaderVersion(version) >= 1) r.taggedFields();
-  const res = api.decodeResponse(r, version) as {
-    responses?: { partitions?: { records?: Uint8Array | null }[] }[];
-  };
-  // Fetch answers carry record batches: decode those too.
-  for (const t of res.responses ?? []) {
-    for (const p of t.partitions ?? []) if (p.records) decodeRecordBatches(p.records);
-  }
-  return r;
-}
-
-function isClearError(e: unknown): boolean {
-  return e instanceof MalformedResponseError || e instanceof CorruptRecordError ||
-    e instanceof UnsupportedCompressionError;
-}
+import { decodeFrame, fixtures, fromHex, fuzz, isClearError, prng } from "../helpers/fuzz.ts";
 
 describe("decoders under bad input", () => {
   it("has captured frames of the foundation APIs", () => {
@@ -115,6 +67,13 @@ describe("decoders under bad input", () => {
       }
     });
   }
+
+  it("30,000 frames of the mixed generator (seed 1) decode or fail clearly", async () => {
+    if (!crc32cReady()) await initCrc32c();
+    const r = fuzz(1, 30_000);
+    assert.deepEqual(r.bugs, []);
+    assert.equal(r.decoded + r.failedClearly, 30_000);
+  });
 
   it("random frames for every API and version decode or fail clearly", () => {
     const rand = prng(7);

@@ -331,6 +331,8 @@ const cluster = {
   retries: 0,
   retryBackoffMs: 0,
   retryBackoffMaxMs: 1000,
+  reconnectBackoffMs: 50,
+  reconnectBackoffMaxMs: 1000,
 };
 const producerSample: Required<ProducerOptions> = {
   ...cluster,

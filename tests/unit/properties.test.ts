@@ -44,6 +44,8 @@ describe("properties to options", () => {
       "retry.backoff.max.ms": "500",
       "metadata.max.age.ms": "60000",
       "socket.connection.setup.timeout.ms": "2000",
+      "reconnect.backoff.ms": "100",
+      "reconnect.backoff.max.ms": "2000",
     });
     assert.deepEqual(o, {
       bootstrapServers: ["broker1:9092", "broker2:9092"],
@@ -64,6 +66,8 @@ describe("properties to options", () => {
       retryBackoffMaxMs: 500,
       metadataMaxAgeMs: 60000,
       connectTimeoutMs: 2000,
+      reconnectBackoffMs: 100,
+      reconnectBackoffMaxMs: 2000,
     });
     assert.ok(new Producer(o) instanceof Producer);
   });
