@@ -39,6 +39,9 @@ export class Fetcher {
   readonly #inFlight = new Map<number, number>();
   #reserved = 0;
   #rotate = 0;
+  /** When each broker was last sent a fetch, counted in fetches sent (0: never). */
+  readonly #lastSent = new Map<number, number>();
+  #sent = 0;
   readonly #metadataRequests = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -86,7 +89,13 @@ export class Fetcher {
       else byLeader.set(p.leader, [s]);
     }
     if (needInit) this.#host.needPositions();
-    for (const [leader, list] of byLeader) this.#send(leader, list, now);
+    // The budget goes to the broker that waited longest first: in assignment order, brokers early in it
+    // (even ones only long-polling at the end of their partitions) took it back each time their fetch
+    // came back, and a broker late in it never got a fetch again.
+    const order = [...byLeader.keys()].sort((a, b) =>
+      (this.#lastSent.get(a) ?? 0) - (this.#lastSent.get(b) ?? 0)
+    );
+    for (const leader of order) this.#send(leader, byLeader.get(leader)!, now);
   }
 
   #refreshTopic(topic: string): void {
@@ -141,6 +150,7 @@ export class Fetcher {
       epochs.push(s.epoch);
     }
     this.#inFlight.set(leader, limit);
+    this.#lastSent.set(leader, ++this.#sent);
     this.#reserved += limit;
     this.#m.held(this.held);
     const request: FetchRequest = {
