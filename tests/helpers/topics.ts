@@ -1,12 +1,54 @@
 // Topic set-up and read-back for integration tests, through the protocol layer (no consumer needed).
 import assert from "node:assert/strict";
-import type { Cluster } from "../../src/client/cluster.ts";
+import { after, before } from "node:test";
+import { Cluster } from "../../src/client/cluster.ts";
 import { initCrc32c } from "../../src/codec/crc32c.ts";
 import { decodeRecordBatches, type KafkaRecord } from "../../src/protocol/record-batch.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
 import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
 import { Fetch, type FetchResponse } from "../../src/protocol/messages/fetch.ts";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
+import { bootstrap, uniqueTopic } from "./broker.ts";
+
+/** A suite's cluster connection and the topics it made, which are deleted when the suite ends. */
+export interface SuiteTopics {
+  /** The suite's connection to the test broker (open between the suite's before and after hooks). */
+  readonly cluster: Cluster;
+  /** Creates a topic named after `prefix`, unique to this run, and waits for its leaders. */
+  create(prefix: string, partitions?: number): Promise<string>;
+  /** Topics made some other way, to be deleted with the suite's. */
+  track(...names: string[]): void;
+}
+
+/** Call inside a `describe`: opens a cluster connection before the suite, deletes its topics after it. */
+export function suiteTopics(): SuiteTopics {
+  let cluster: Cluster | undefined;
+  const names: string[] = [];
+  before(() => {
+    cluster = new Cluster({ bootstrapServers: bootstrap() });
+  });
+  after(async () => {
+    if (!cluster) return;
+    for (const t of names) await deleteTopic(cluster, t).catch(() => {});
+    await cluster.close();
+  });
+  const suite: SuiteTopics = {
+    get cluster(): Cluster {
+      assert.ok(cluster, "the suite's cluster is open only while its tests run");
+      return cluster;
+    },
+    track(...more) {
+      names.push(...more);
+    },
+    async create(prefix, partitions = 1) {
+      const n = uniqueTopic(prefix);
+      names.push(n);
+      await createTopic(suite.cluster, n, partitions);
+      return n;
+    },
+  };
+  return suite;
+}
 
 /**
  * Creates a topic and waits until every partition's leader answers for it: metadata can name a leader

@@ -1,30 +1,21 @@
 // One call per record: produce() with callbacks, send() not awaited through a full buffer, and a writable
 // stream aborted with records still in open batches.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import type { RecordMetadata } from "../../src/producer/types.ts";
 import { ProducerClosedError } from "../../src/producer/errors.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
-import { createTopic, deleteTopic, readPartition } from "../helpers/topics.ts";
+import { createTopic, readPartition, suiteTopics } from "../helpers/topics.ts";
 
 const dec = new TextDecoder();
 
 describe("producer, one call per record", () => {
-  let cluster: Cluster;
-  const topics: string[] = [];
-  before(() => {
-    cluster = new Cluster({ bootstrapServers: bootstrap() });
-  });
-  after(async () => {
-    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
-    await cluster.close();
-  });
+  const suite = suiteTopics();
   async function topic(name: string, partitions: number): Promise<string> {
     const t = uniqueTopic(name);
-    topics.push(t);
-    await createTopic(cluster, t, partitions);
+    suite.track(t);
+    await createTopic(suite.cluster, t, partitions);
     return t;
   }
 
@@ -96,7 +87,7 @@ describe("producer, one call per record", () => {
     } finally {
       await producer.close();
     }
-    const back = await readPartition(cluster, t, 1, 1500);
+    const back = await readPartition(suite.cluster, t, 1, 1500);
     assert.deepEqual(back.slice(0, 3).map((r) => dec.decode(r.key!)), ["1", "3", "5"]);
   });
 
@@ -120,7 +111,7 @@ describe("producer, one call per record", () => {
     } finally {
       await producer.close();
     }
-    const back = await readPartition(cluster, t, 0, 11);
+    const back = await readPartition(suite.cluster, t, 0, 11);
     assert.deepEqual(
       back.map((r) => dec.decode(r.value!)),
       ["warm-up", ...Array.from({ length: 10 }, (_, i) => `send-${i}`)],

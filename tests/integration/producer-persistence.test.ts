@@ -1,9 +1,8 @@
 // Every outcome of a record names whether it is in the log: on the error (`persisted`), in the delivery
 // report and in metrics(). A record refused by the broker or never sent is not persisted; one whose
 // request went out and got no answer is possibly persisted (and here it is in the log).
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import { DeliveryTimeoutError } from "../../src/producer/errors.ts";
 import type { PersistenceStatus } from "../../src/producer/types.ts";
@@ -11,7 +10,7 @@ import { KafkaError } from "../../src/protocol/errors.ts";
 import { defaultAdapter } from "../../src/transport/default.ts";
 import type { Socket, SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
-import { createTopic, deleteTopic, readPartition } from "../helpers/topics.ts";
+import { createTopic, readPartition, suiteTopics } from "../helpers/topics.ts";
 
 /**
  * A real socket whose answers stop for good once the client has written a Produce request on any
@@ -45,21 +44,12 @@ function silenceAfterProduce(): SocketAdapter {
 }
 
 describe("persistence status of delivered and failed records", () => {
-  let cluster: Cluster;
-  const topics: string[] = [];
-
-  before(() => {
-    cluster = new Cluster({ bootstrapServers: bootstrap() });
-  });
-  after(async () => {
-    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
-    await cluster.close();
-  });
+  const suite = suiteTopics();
 
   it("marks acknowledged records persisted and broker refusals not persisted", async () => {
     const topic = uniqueTopic("persisted");
-    topics.push(topic);
-    await createTopic(cluster, topic, 1, 1, [{ name: "max.message.bytes", value: "2000" }]);
+    suite.track(topic);
+    await createTopic(suite.cluster, topic, 1, 1, [{ name: "max.message.bytes", value: "2000" }]);
     const reports: PersistenceStatus[] = [];
     const producer = new Producer({
       bootstrapServers: bootstrap(),
@@ -80,7 +70,7 @@ describe("persistence status of delivered and failed records", () => {
       not_persisted: 1,
     });
     await producer.close();
-    assert.equal((await readPartition(cluster, topic, 0, -1)).length, 3);
+    assert.equal((await readPartition(suite.cluster, topic, 0, -1)).length, 3);
   });
 
   it("marks a record that never reached a batch not persisted", async () => {
@@ -108,8 +98,8 @@ describe("persistence status of delivered and failed records", () => {
 
   it("marks a record whose answer never came possibly persisted, and it is in the log", async () => {
     const topic = uniqueTopic("possibly");
-    topics.push(topic);
-    await createTopic(cluster, topic, 1, 1);
+    suite.track(topic);
+    await createTopic(suite.cluster, topic, 1, 1);
     const reports: PersistenceStatus[] = [];
     const producer = new Producer({
       bootstrapServers: bootstrap(),
@@ -133,7 +123,7 @@ describe("persistence status of delivered and failed records", () => {
       not_persisted: 0,
     });
     await producer.close();
-    const log = await readPartition(cluster, topic, 0, -1);
+    const log = await readPartition(suite.cluster, topic, 0, -1);
     assert.deepEqual(log.map((r) => new TextDecoder().decode(r.value!)), ["maybe"]);
   });
 });

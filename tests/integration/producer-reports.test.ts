@@ -1,28 +1,18 @@
 // Delivery reports when the cluster cannot be reached, flush(timeoutMs) and its count of pending records,
 // and topic auto-creation by the producer's metadata requests (the consumer's never create topics).
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import { DeliveryTimeoutError } from "../../src/producer/errors.ts";
 import { KafkaError } from "../../src/protocol/errors.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
-import { deleteTopic } from "../helpers/topics.ts";
+import { suiteTopics } from "../helpers/topics.ts";
 
 /** A port nothing listens on: connections to it are refused at once. */
 const CLOSED = "127.0.0.1:1";
 
 describe("producer delivery reports, flush and auto-creation", () => {
-  let cluster: Cluster;
-  const topics: string[] = [];
-
-  before(() => {
-    cluster = new Cluster({ bootstrapServers: bootstrap() });
-  });
-  after(async () => {
-    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
-    await cluster.close();
-  });
+  const suite = suiteTopics();
 
   for (const idempotent of [true, false]) {
     const waitingFor = idempotent ? "a producer id" : "metadata";
@@ -60,7 +50,7 @@ describe("producer delivery reports, flush and auto-creation", () => {
 
   it("flush() resolves with 0 once everything is acknowledged, with or without a timeout", async () => {
     const topic = uniqueTopic("flush-count");
-    topics.push(topic);
+    suite.track(topic);
     let delivered = 0;
     const producer = new Producer({
       bootstrapServers: bootstrap(),
@@ -81,7 +71,7 @@ describe("producer delivery reports, flush and auto-creation", () => {
 
   it("creates a missing topic on first send (allowAutoTopicCreation, default true)", async () => {
     const topic = uniqueTopic("auto-created");
-    topics.push(topic);
+    suite.track(topic);
     const producer = new Producer({ bootstrapServers: bootstrap() });
     try {
       const md = await producer.send({ topic, value: "first" });
@@ -94,7 +84,7 @@ describe("producer delivery reports, flush and auto-creation", () => {
 
   it("with allowAutoTopicCreation: false, a missing topic stays missing and the send fails", async () => {
     const topic = uniqueTopic("not-created");
-    topics.push(topic);
+    suite.track(topic);
     const producer = new Producer({
       bootstrapServers: bootstrap(),
       allowAutoTopicCreation: false,
@@ -109,7 +99,7 @@ describe("producer delivery reports, flush and auto-creation", () => {
       await producer.close();
     }
     // A cluster of the consumer's or admin's kind asks without auto-creation: the topic is still unknown.
-    const errors = await cluster.refreshMetadata([topic]);
+    const errors = await suite.cluster.refreshMetadata([topic]);
     assert.equal(errors.get(topic)?.name, "UNKNOWN_TOPIC_OR_PARTITION");
   });
 });

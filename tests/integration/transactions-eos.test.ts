@@ -1,13 +1,12 @@
 // Exactly once through crashes: a consume-transform-produce child process (tests/helpers/eos-child.ts) on
 // this test's runtime is killed with SIGKILL at random points and restarted until the input is done; the
 // output read with read_committed holds every input exactly once.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import { detectRuntime } from "../../src/transport/runtime.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
-import { createTopic, deleteTopic } from "../helpers/topics.ts";
+import { createTopic, suiteTopics } from "../helpers/topics.ts";
 import { readTopic, values } from "../helpers/transactions.ts";
 import { type Running, start } from "../examples/helpers.ts";
 
@@ -15,25 +14,16 @@ const INPUTS = 3000;
 const KILLS = 6;
 
 describe("exactly once through SIGKILL", () => {
-  let cluster: Cluster;
-  const topics: string[] = [];
-
-  before(() => {
-    cluster = new Cluster({ bootstrapServers: bootstrap() });
-  });
-  after(async () => {
-    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
-    await cluster.close();
-  });
+  const suite = suiteTopics();
 
   for (const classic of [false, true]) {
     const protocol = classic ? "the classic protocol" : "KIP-890";
     it(`a ${detectRuntime()} pipeline on ${protocol} killed ${KILLS} times writes each of ${INPUTS} inputs once`, async () => {
       const input = uniqueTopic("eos-in");
       const output = uniqueTopic("eos-out");
-      topics.push(input, output);
-      await createTopic(cluster, input, 3);
-      await createTopic(cluster, output, 3);
+      suite.track(input, output);
+      await createTopic(suite.cluster, input, 3);
+      await createTopic(suite.cluster, output, 3);
       const producer = new Producer({ bootstrapServers: bootstrap() });
       await producer.sendBatch(
         Array.from({ length: INPUTS }, (_, i) => ({ topic: input, key: `k${i % 50}`, value: `${i}` })),

@@ -1,13 +1,12 @@
 // Transactions across clients: confluent-kafka's committed and aborted transactions read by our
 // read_committed consumer, and ours read by confluent-kafka and by the Java console consumer, both
 // read_committed.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { python, run } from "../helpers/peers.ts";
-import { createTopic, deleteTopic } from "../helpers/topics.ts";
+import { createTopic, suiteTopics } from "../helpers/topics.ts";
 import { readTopic, values } from "../helpers/transactions.ts";
 
 /** Committed c-0..c-9, aborted a-0..a-4, committed c-10..c-14, each in one transaction of confluent-kafka. */
@@ -51,21 +50,12 @@ print(json.dumps(out))
 `;
 
 describe("transactions across clients", () => {
-  let cluster: Cluster;
-  const topics: string[] = [];
-
-  before(() => {
-    cluster = new Cluster({ bootstrapServers: bootstrap() });
-  });
-  after(async () => {
-    for (const t of topics) await deleteTopic(cluster, t).catch(() => {});
-    await cluster.close();
-  });
+  const suite = suiteTopics();
 
   async function topic(prefix: string): Promise<string> {
     const name = uniqueTopic(prefix);
-    topics.push(name);
-    await createTopic(cluster, name, 1);
+    suite.track(name);
+    await createTopic(suite.cluster, name, 1);
     return name;
   }
 
