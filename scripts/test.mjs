@@ -170,9 +170,19 @@ function ensureToxiproxy() {
   return binary;
 }
 
+// A runner that hangs (a test waiting on a cluster that never came back) is stopped and counted as failed,
+// so that the suite always ends.
+const RUNNER_TIMEOUT_MS = Number(process.env.KAFKA_TEST_RUNNER_TIMEOUT_MS ?? 20 * 60_000);
+
 function run(cmd, cmdArgs) {
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const timer = setTimeout(() => {
+      console.error(`\n${cmd} ran longer than ${RUNNER_TIMEOUT_MS / 60_000} min: stopping it`);
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+    }, RUNNER_TIMEOUT_MS);
+    child.on("close", () => clearTimeout(timer));
     let out = "";
     const tee = (stream, sink) =>
       stream.on("data", (d) => {

@@ -20,7 +20,7 @@ export function clusterBootstrap(): string {
 
 function kafka(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(script, args, { timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(script, args, { timeout: 240_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`scripts/kafka ${args.join(" ")} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
@@ -62,13 +62,13 @@ export async function killNode(nodeId: number): Promise<void> {
 }
 
 /**
- * Stops every node, then starts them again (two at once, as a controller quorum needs a majority before
- * any node is ready, then the third).
+ * Stops every node, then starts them all again at once (a controller quorum needs a majority before any node
+ * is ready).
  */
 export async function restartAll(nodes = [1, 2, 3]): Promise<void> {
   await Promise.all(nodes.map((n) => stopNode(n)));
-  await Promise.all(nodes.slice(0, 2).map((n) => startNode(n)));
-  await Promise.all(nodes.slice(2).map((n) => startNode(n)));
+  // All at once: any majority forms the quorum, so a node slow to come back holds up none of the others.
+  await Promise.all(nodes.map((n) => startNode(n)));
 }
 
 /** The node id of the active KRaft controller (the metadata quorum's leader), waiting up to 15 s for one. */
