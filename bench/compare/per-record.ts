@@ -108,21 +108,7 @@ function drivers(root: string, bootstrap: string, scratch: string): Driver[] {
     out.push(ours(`bun ${mode}`, `${bin}bun`, [], mode));
   }
   out.push(javaDriver(root, bootstrap, SEND_LINGER_MS, -1));
-  out.push({
-    name: "librdkafka",
-    ours: false,
-    run: (topic, valueBytes, records) => ({
-      cmd: `${root}.kafka/venv/bin/python`,
-      args: [
-        "bench/compare/confluent-produce.py",
-        bootstrap,
-        topic,
-        String(valueBytes),
-        String(records),
-        String(SEND_LINGER_MS),
-      ],
-    }),
-  });
+  out.push(confluentDriver(root, bootstrap, SEND_LINGER_MS));
   out.push({
     name: "kcat",
     ours: false,
@@ -159,6 +145,26 @@ function drivers(root: string, bootstrap: string, scratch: string): Driver[] {
 }
 
 /** The Java client's ProducerPerformance; `throughput` -1 for as fast as it goes. */
+/** librdkafka through confluent-kafka: `produce()` + `poll(0)` + `flush()`, or its latency mode. */
+function confluentDriver(root: string, bootstrap: string, lingerMs: number, mode?: "latency"): Driver {
+  return {
+    name: "librdkafka",
+    ours: false,
+    run: (topic, valueBytes, records) => ({
+      cmd: `${root}.kafka/venv/bin/python`,
+      args: [
+        "bench/compare/confluent-produce.py",
+        bootstrap,
+        topic,
+        String(valueBytes),
+        String(records),
+        String(lingerMs),
+        ...(mode ? [mode] : []),
+      ],
+    }),
+  };
+}
+
 function javaDriver(root: string, bootstrap: string, lingerMs: number, throughput: number): Driver {
   return {
     name: "java",
@@ -282,22 +288,7 @@ export async function perRecord(
         }),
       })),
       javaDriver(root, bootstrap, 0, 1000),
-      {
-        name: "librdkafka",
-        ours: false,
-        run: (topic, valueBytes, records) => ({
-          cmd: `${root}.kafka/venv/bin/python`,
-          args: [
-            "bench/compare/confluent-produce.py",
-            bootstrap,
-            topic,
-            String(valueBytes),
-            String(records),
-            "0",
-            "latency",
-          ],
-        }),
-      },
+      confluentDriver(root, bootstrap, 0, "latency"),
     ];
     for (const d of latDrivers) {
       const o = await runOne(cluster, root, d, 1024, LATENCY_RECORDS, latLabel);
