@@ -195,10 +195,32 @@ function run(cmd, cmdArgs) {
   });
 }
 
+// deno and bun colour their output; strip ANSI codes before matching.
+const plain = (out) => out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
+
+// The part of a failed runner's output that names the failures, repeated in the summary so that the end of a
+// long log says what failed and why.
+function failureExcerpt(runtime, out) {
+  const text = plain(out);
+  const lines = text.split("\n");
+  let picked;
+  if (runtime === "node") {
+    const at = lines.findIndex((l) => l.startsWith("✖ failing tests:"));
+    picked = at >= 0 ? lines.slice(at) : lines.filter((l) => l.includes("✖"));
+  } else if (runtime === "deno") {
+    const at = lines.findIndex((l) => l.trim() === "ERRORS");
+    picked = at >= 0 ? lines.slice(at) : [];
+  } else {
+    // bun prints each error above its "(fail)" line.
+    picked = lines.flatMap((l, i) => l.startsWith("(fail)") ? [...lines.slice(Math.max(0, i - 12), i + 1), ""] : []);
+  }
+  const MAX = 80;
+  return picked.length > MAX ? [...picked.slice(0, MAX), `... (${picked.length - MAX} more lines)`] : picked;
+}
+
 // Each runner reports its own counts; read them back for one summary line.
 function counts(runtime, out) {
-  // deno and bun colour their summaries; strip ANSI codes before matching.
-  const text = out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
+  const text = plain(out);
   const last = (re) => {
     let m, v;
     while ((m = re.exec(text)) !== null) v = Number(m[1]);
@@ -284,6 +306,7 @@ async function main() {
           code,
           seconds,
           ...counts(runtime, out),
+          failures: code === 0 ? [] : failureExcerpt(runtime, out),
         });
       }
       if (needsBroker) stopBroker();
@@ -292,6 +315,11 @@ async function main() {
     stopBroker();
   }
 
+  for (const r of results) {
+    if (!r.failures || r.failures.length === 0) continue;
+    console.log(`\n--- what failed: ${r.runtime} ---`);
+    for (const line of r.failures) console.log(line);
+  }
   console.log("\n=== summary ===");
   let pass = 0;
   let fail = 0;
