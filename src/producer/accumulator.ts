@@ -178,7 +178,7 @@ export class Accumulator {
     batchSize: number,
     now: number,
     deliveryTimeoutMs: number,
-  ): { batch: ProducerBatch } {
+  ): ProducerBatch {
     const q = s.queue;
     let batch = q.length > 0 ? q[q.length - 1] : undefined;
     if (
@@ -197,7 +197,7 @@ export class Accumulator {
     batch.acks.push(ack);
     batch.slots.push(slot);
     batch.bytes += bytes;
-    return { batch };
+    return batch;
   }
 }
 

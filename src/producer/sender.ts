@@ -100,7 +100,7 @@ export class Sender {
   /** Adds a prepared record to its partition's batch and schedules the send. */
   append(s: PartitionState, prepared: PreparedRecord, ack: Ack, slot: number): void {
     const o = this.#o;
-    const { batch } = this.#acc.append(
+    const batch = this.#acc.append(
       s,
       prepared,
       prepared.bytes,
@@ -464,13 +464,16 @@ export class Sender {
     this.#m.bytes += b.encoded?.length ?? 0;
     this.#pool.release(b.bytes);
     const appendTime = logAppendTime >= 0n ? Number(logAppendTime) : -1;
+    // One bigint per record (the next offset), not a BigInt(i) and a sum.
+    let offset = baseOffset;
     for (let i = 0; i < n; i++) {
       const md: RecordMetadata = {
         topic: s.topic,
         partition: s.partition,
-        offset: baseOffset >= 0n ? baseOffset + BigInt(i) : -1n,
+        offset,
         timestamp: appendTime >= 0 ? appendTime : b.timestamps[i],
       };
+      if (offset >= 0n) offset += 1n;
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], null, md, status);
     }
   }
