@@ -28,6 +28,7 @@ import { gzipCodec } from "../src/codec/gzip.ts";
 import { lz4Codec } from "../src/codec/lz4.ts";
 import { snappyCodec } from "../src/codec/snappy.ts";
 import { initZstd, zstdCodec } from "../src/codec/zstd.ts";
+import "../src/codec/zstd-embedded.ts";
 import { encodeRecordBatch, RECORD_BATCH_OVERHEAD, type RecordInput } from "../src/protocol/record-batch.ts";
 import { detectRuntime } from "../src/transport/runtime.ts";
 

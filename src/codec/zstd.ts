@@ -2,10 +2,11 @@
  * zstd compression (Kafka compression type 4), using libzstd compiled to WebAssembly.
  *
  * The WebAssembly bytes are embedded in the source (`wasm/zstd-bytes.ts`), so nothing is read from a file
- * or URL. Instantiating them is asynchronous: `loadCodec(CompressionType.zstd)` does it on first use (the
- * producer and consumer call it for you), after which the codec is synchronous. Where compiling
- * WebAssembly at run time is forbidden (Cloudflare Workers), the host imports `wasm/zstd.wasm` as a
- * precompiled module and hands it over with `useZstdModule()` first.
+ * or URL; the Deno, Bun and Node set-up (`zstd-embedded.ts`) points this module at them. Instantiating them
+ * is asynchronous: `loadCodec(CompressionType.zstd)` does it on first use (the producer and consumer call it
+ * for you), after which the codec is synchronous. Where compiling WebAssembly at run time is forbidden
+ * (Cloudflare Workers), the host imports `wasm/zstd.wasm` as a precompiled module and hands it over with
+ * `useZstdModule()` instead, and its bundle never holds the embedded bytes.
  *
  * `compress` writes one standard zstd frame (with its content size) at Kafka's default level 3.
  * `decompress` accepts what other clients write too: frames without a content size (Java and librdkafka
@@ -15,7 +16,7 @@
  */
 import { concatBytes, readU32LE as readU32 } from "./bytes.ts";
 import type { CompressionCodec } from "./codec.ts";
-import { fromBase64, instantiateZstd, type ZstdWasm } from "./zstd-wasm.ts";
+import { instantiateZstd, type ZstdWasm } from "./zstd-wasm.ts";
 
 const FRAME_MAGIC = 0xfd2fb528;
 /** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
@@ -34,6 +35,7 @@ const DEFAULT_LEVEL = 3;
 let zstd: ZstdWasm | null = null;
 let pending: Promise<void> | null = null;
 let precompiled: WebAssembly.Module | null = null;
+let embedded: (() => Promise<Uint8Array>) | null = null;
 
 /**
  * Makes the zstd codec instantiate libzstd from `module` (compiled ahead of time, e.g. `wasm/zstd.wasm`
@@ -64,10 +66,22 @@ export function initZstd(): Promise<void> {
   return pending;
 }
 
-async function embeddedBytes(): Promise<Uint8Array> {
-  // Imported only when needed: the module is a third of a megabyte of base64.
-  const { ZSTD_WASM_BASE64 } = await import("./wasm/zstd-bytes.ts");
-  return fromBase64(ZSTD_WASM_BASE64);
+/**
+ * Where libzstd's bytes come from when no compiled module was given: set by `zstd-embedded.ts`, which the
+ * Deno, Bun and Node entry imports and the Workers entry does not.
+ */
+export function useZstdBytes(load: () => Promise<Uint8Array>): void {
+  embedded = load;
+}
+
+function embeddedBytes(): Promise<Uint8Array> {
+  if (embedded === null) {
+    throw new Error(
+      "zstd has no WebAssembly to load: import the client from its main entry, or hand a compiled module " +
+        "to useZstdModule()",
+    );
+  }
+  return embedded();
 }
 
 /** Whether libzstd has loaded, i.e. the zstd codec may be used. */

@@ -2,8 +2,10 @@
  * Run-time detection for Deno, Bun and Node: installed as the default adapter by `mod.ts` (importing this
  * module installs it), and the worker-thread adapter of parallel consumption likewise. Each runtime's
  * adapter is loaded on first use, so one runtime never loads another's module, and a client given its own
- * `adapter` loads none. The Workers entry does not import this module.
+ * `adapter` loads none. Importing it also gives zstd its embedded libzstd bytes. The Workers entry does not
+ * import this module.
  */
+import "../codec/zstd-embedded.ts";
 import type { SocketAdapter } from "./socket.ts";
 import { defaultAdapter, setDefaultAdapter } from "./default.ts";
 import { detectRuntime, type RuntimeName } from "./detect.ts";

@@ -126,6 +126,7 @@ describe("the packed npm package", () => {
     assert.doesNotMatch(code, /["']node:/, "the Worker bundle imports a node: module");
     assert.match(code, /["']cloudflare:sockets["']/, "the Worker bundle does not use cloudflare:sockets");
     assert.match(code, /zstd\.wasm["']/, "the Worker bundle does not import zstd's precompiled module");
+    assert.doesNotMatch(code, /ZSTD_WASM_BASE64/, "the Worker bundle carries the embedded zstd bytes");
     assert.ok(readFileSync(join(out, "zstd.wasm")).length > 100_000, "zstd.wasm was not copied");
   });
 

@@ -28,6 +28,7 @@ const { CompressionType, loadCodec } = await import(${JSON.stringify(src("codec/
 const { crc32c, crc32cReady, initCrc32c } = await import(${JSON.stringify(src("codec/crc32c.ts"))});
 const { snappyUsesJs } = await import(${JSON.stringify(src("codec/snappy.ts"))});
 const { useZstdModule, zstdReady } = await import(${JSON.stringify(src("codec/zstd.ts"))});
+await import(${JSON.stringify(src("codec/zstd-embedded.ts"))});
 const { decodeRecordBatches, encodeRecordBatch } = await import(${
   JSON.stringify(src("protocol/record-batch.ts"))
 });

@@ -12,17 +12,19 @@ import { detectRuntime } from "../../src/transport/runtime.ts";
 
 const url = (path: string): string => JSON.stringify(new URL(`../../src/${path}`, import.meta.url).href);
 
-const PRELUDE = `
+const IMPORTS = `
 import assert from "node:assert/strict";
 const c = await import(${url("codec/compression.ts")});
 const { CompressionType: T } = c;
 `;
+// What the Deno, Bun and Node set-up adds: libzstd's embedded bytes.
+const PRELUDE = `${IMPORTS}await import(${url("codec/zstd-embedded.ts")});\n`;
 
-function runChild(body: string): void {
+function runChild(body: string, prelude = PRELUDE): void {
   const dir = mkdtempSync(join(tmpdir(), "kafka-ts-codecs-"));
   try {
     const file = join(dir, "child.mjs");
-    writeFileSync(file, PRELUDE + body + '\nconsole.log("child ok");\n');
+    writeFileSync(file, prelude + body + '\nconsole.log("child ok");\n');
     const root = fileURLToPath(new URL("../../", import.meta.url));
     const args = detectRuntime() === "deno"
       ? ["run", "-A", "--no-check", "--config", join(root, "deno.json"), file]
@@ -92,5 +94,20 @@ describe("loadCodec", () => {
       const text = new TextEncoder().encode("retry ".repeat(100));
       assert.deepEqual(zstd.decompress(zstd.compress(text)), text);
     `);
+  });
+
+  it("without the embedded bytes or a compiled module (a Workers bundle before its set-up), zstd says so", () => {
+    runChild(
+      `
+      await assert.rejects(c.loadCodec(T.zstd), /zstd has no WebAssembly to load/);
+      const { useZstdModule } = await import(${url("codec/zstd.ts")});
+      const { readFileSync } = await import("node:fs");
+      useZstdModule(new WebAssembly.Module(readFileSync(new URL(${url("codec/wasm/zstd.wasm")}))));
+      const zstd = await c.loadCodec(T.zstd);
+      const text = new TextEncoder().encode("module ".repeat(100));
+      assert.deepEqual(zstd.decompress(zstd.compress(text)), text);
+    `,
+      IMPORTS,
+    );
   });
 });

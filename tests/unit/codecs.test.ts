@@ -6,6 +6,7 @@ import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
 import { lz4Codec, xxhash32 } from "../../src/codec/lz4.ts";
 import { snappyCodec } from "../../src/codec/snappy.ts";
 import { createZstdCodec, initZstd, zstdCodec, zstdReady } from "../../src/codec/zstd.ts";
+import "../../src/codec/zstd-embedded.ts";
 import { decodeRecordBatches, encodeRecordBatch, type RecordInput } from "../../src/protocol/record-batch.ts";
 import { concatBytes } from "../../src/codec/bytes.ts";
 

@@ -39,6 +39,14 @@ describe("Workers entry bundle", () => {
     assert.doesNotMatch(workers.code, /nodeAdapter|denoAdapter|bunAdapter|Deno\.connect|Bun\.connect/);
   });
 
+  it("does not carry libzstd's embedded bytes, which the precompiled module replaces", () => {
+    const inputs = workers.inputs.map((i) => i.replace(/\\/g, "/"));
+    for (const unused of ["src/codec/wasm/zstd-bytes.ts", "src/codec/zstd-embedded.ts"]) {
+      assert.ok(!inputs.includes(unused), `${unused} is in the Workers bundle`);
+    }
+    assert.doesNotMatch(workers.code, /ZSTD_WASM_BASE64/);
+  });
+
   it("exports what mod.ts exports, and the Workers adapter", () => {
     const mod = bundle("mod.ts", { conditions: ["node"], platform: "node" });
     assert.deepEqual(
