@@ -212,7 +212,9 @@ function failureExcerpt(runtime, out) {
     picked = at >= 0 ? lines.slice(at) : [];
   } else {
     // bun prints each error above its "(fail)" line.
-    picked = lines.flatMap((l, i) => l.startsWith("(fail)") ? [...lines.slice(Math.max(0, i - 12), i + 1), ""] : []);
+    picked = lines.flatMap((l, i) =>
+      l.startsWith("(fail)") ? [...lines.slice(Math.max(0, i - 12), i + 1), ""] : []
+    );
   }
   const MAX = 80;
   return picked.length > MAX ? [...picked.slice(0, MAX), `... (${picked.length - MAX} more lines)`] : picked;
