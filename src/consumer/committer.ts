@@ -45,6 +45,7 @@ export interface CommitterHost {
 export class Committer {
   readonly #cluster: Cluster;
   readonly #groupId: string | undefined;
+  readonly #requireStable: boolean;
   readonly #auto: boolean;
   readonly #intervalMs: number;
   readonly #onCommit: CommitCallback | undefined;
@@ -61,6 +62,8 @@ export class Committer {
       enableAutoCommit: boolean;
       autoCommitIntervalMs: number;
       onCommit: CommitCallback | undefined;
+      /** 1 (read_committed): committed offsets are read as stable only (KIP-447). */
+      isolationLevel: 0 | 1;
     },
     subs: SubscriptionState,
     counters: ConsumerCounters,
@@ -68,6 +71,7 @@ export class Committer {
   ) {
     this.#cluster = cluster;
     this.#groupId = o.groupId;
+    this.#requireStable = o.isolationLevel === 1;
     this.#auto = o.enableAutoCommit && o.groupId !== undefined;
     this.#intervalMs = o.autoCommitIntervalMs;
     this.#onCommit = o.onCommit;
@@ -142,12 +146,17 @@ export class Committer {
     }
   }
 
-  /** The group's committed offsets (needs a groupId). */
+  /**
+   * The group's committed offsets (needs a groupId). A read_committed consumer asks for stable offsets only,
+   * as the Java client does: offsets a transaction still holds are not handed out before it ends, so an
+   * exactly-once pipeline does not restart from an older offset (that fails with the retriable
+   * UNSTABLE_OFFSET_COMMIT once the retries run out).
+   */
   fetchCommitted(tps: TopicPartition[]): Promise<Map<string, OffsetAndMetadata | null>> {
     if (!this.#groupId) return Promise.reject(new TypeError("committed offsets need the groupId option"));
     const group = this.#host.group();
-    if (group) return group.fetchCommitted(tps);
-    return fetchCommittedStandalone(this.#cluster, this.#groupId, tps);
+    if (group) return group.fetchCommitted(tps, this.#requireStable);
+    return fetchCommittedStandalone(this.#cluster, this.#groupId, tps, this.#requireStable);
   }
 
   #report(err: Error | null, map: Map<string, OffsetAndMetadata & TopicPartition>): void {

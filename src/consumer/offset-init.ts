@@ -4,6 +4,7 @@
  * through ListOffsets. One look-up runs at a time; partitions seeked or revoked meanwhile keep what they got.
  */
 import type { Cluster } from "../client/cluster.ts";
+import { ERR, KafkaError } from "../protocol/errors.ts";
 import { NoOffsetForPartitionError } from "./errors.ts";
 import type { OffsetAndMetadata, TopicPartition } from "./group/types.ts";
 import { EARLIEST, LATEST, listOffsets } from "./list-offsets.ts";
@@ -66,7 +67,15 @@ export class OffsetInitializer {
     const useCommitted = todo.filter((s) => s.reset === null);
     const committed = this.#host.committed;
     if (useCommitted.length > 0 && committed) {
-      const found = await committed(useCommitted.map((s) => s.tp));
+      let found: Map<string, OffsetAndMetadata | null>;
+      try {
+        found = await committed(useCommitted.map((s) => s.tp));
+      } catch (e) {
+        // A transaction still holds offsets of these partitions (read_committed): they stay without a
+        // position, and the next look-up asks again, until the transaction commits or aborts.
+        if (e instanceof KafkaError && e.code === ERR.UNSTABLE_OFFSET_COMMIT) return;
+        throw e;
+      }
       todo.forEach((s, i) => {
         if (s.reset !== null || !current(s, i)) return;
         const c = found.get(s.key);

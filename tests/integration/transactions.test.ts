@@ -314,6 +314,42 @@ describe("transactions against a real broker", () => {
     assert.deepEqual(values(await readTopic(t, 1, "read_uncommitted")), ["left open", "after"]);
   });
 
+  it("a read_committed consumer waits for offsets a transaction holds, then starts from them", async () => {
+    const t = await topic("txn-stable", 1);
+    const groupId = uniqueTopic("txn-stable-group");
+    const p = producer(uniqueTopic("txid"), false);
+    await p.initTransactions();
+    await p.transaction(async (tx) => {
+      for (let i = 0; i < 10; i++) await tx.send({ topic: t, partition: 0, value: `v${i}` });
+    });
+    const tp = { topic: t, partition: 0 };
+    const options = { bootstrapServers: bootstrap(), groupId, enableAutoCommit: false };
+    const committed = new Consumer({
+      ...options,
+      isolationLevel: "read_committed",
+      autoOffsetReset: "earliest",
+    });
+    const uncommitted = new Consumer({ ...options, autoOffsetReset: "earliest" });
+    try {
+      p.beginTransaction();
+      await p.sendOffsetsToTransaction([{ topic: t, partition: 0, offset: 6n }], committed.groupMetadata());
+      // While the transaction is open, a read_committed consumer gets no position from the group (the offset
+      // may still become 6), so it reads nothing; a read_uncommitted one sees no commit and starts at 0.
+      committed.assign([tp]);
+      uncommitted.assign([tp]);
+      assert.deepEqual((await uncommitted.poll(5000, 1)).map((r) => r.offset), [0n]);
+      assert.deepEqual(await committed.poll(1500), []);
+      await assert.rejects(committed.committed([tp]), /UNSTABLE_OFFSET_COMMIT/);
+      await p.commitTransaction();
+      const first = await committed.poll(10_000, 1);
+      assert.deepEqual(first.map((r) => [r.offset, values([r])[0]]), [[6n, "v6"]]);
+      assert.equal((await committed.committed([tp])).get(`${t}:0`)?.offset, 6n);
+    } finally {
+      await committed.close();
+      await uncommitted.close();
+    }
+  });
+
   it("rejects transactionalId with idempotent: false, naming both", () => {
     assert.throws(
       () => new Producer({ bootstrapServers: bootstrap(), transactionalId: "x", idempotent: false }),

@@ -117,9 +117,15 @@ export class GroupMembership {
     return commitWith(this.#coordinator, this.#o.groupId, offsets, () => this.#member.identity());
   }
 
-  /** The group's committed offsets, keyed `"topic:partition"`; `null` where none is committed. */
-  fetchCommitted(partitions: readonly TopicPartition[]): Promise<Map<string, OffsetAndMetadata | null>> {
-    return fetchWith(this.#coordinator, this.#o.groupId, partitions);
+  /**
+   * The group's committed offsets, keyed `"topic:partition"`; `null` where none is committed. With
+   * `requireStable`, offsets a transaction still holds fail with the retriable UNSTABLE_OFFSET_COMMIT.
+   */
+  fetchCommitted(
+    partitions: readonly TopicPartition[],
+    requireStable = false,
+  ): Promise<Map<string, OffsetAndMetadata | null>> {
+    return fetchWith(this.#coordinator, this.#o.groupId, partitions, requireStable);
   }
 
   /**

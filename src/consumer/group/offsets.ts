@@ -123,11 +123,16 @@ export async function commitWith(
   });
 }
 
-/** Reads committed offsets; `null` for partitions without one. Keys are `"topic:partition"`. */
+/**
+ * Reads committed offsets; `null` for partitions without one. Keys are `"topic:partition"`. With
+ * `requireStable` (a read_committed consumer, KIP-447) the broker answers UNSTABLE_OFFSET_COMMIT while a
+ * transaction holds offsets for a partition not yet committed or aborted; that error is retriable.
+ */
 export async function fetchWith(
   coordinator: Coordinator,
   groupId: string,
   partitions: readonly TopicPartition[],
+  requireStable = false,
 ): Promise<Map<string, OffsetAndMetadata | null>> {
   const out = new Map<string, OffsetAndMetadata | null>();
   if (partitions.length === 0) return out;
@@ -140,7 +145,7 @@ export async function fetchWith(
       groupId,
       topics,
       groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
-      requireStable: false,
+      requireStable,
     }, { version: version(conn, OffsetFetch) });
     const group = res.groups.length > 0 ? res.groups[0] : res;
     if (group.errorCode !== 0) throw new KafkaError(group.errorCode, { api: "OffsetFetch", groupId });
@@ -199,6 +204,7 @@ export function fetchCommittedStandalone(
   cluster: Cluster,
   groupId: string,
   partitions: readonly TopicPartition[],
+  requireStable = false,
 ): Promise<Map<string, OffsetAndMetadata | null>> {
-  return fetchWith(new Coordinator(cluster, groupId, false), groupId, partitions);
+  return fetchWith(new Coordinator(cluster, groupId, false), groupId, partitions, requireStable);
 }
