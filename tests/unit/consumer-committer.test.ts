@@ -42,7 +42,13 @@ describe("what to commit", () => {
 
 describe("committer", () => {
   const cluster = new Cluster({ bootstrapServers: "127.0.0.1:1" });
-  const options = { groupId: "g", enableAutoCommit: true, autoCommitIntervalMs: 1000, onCommit: undefined };
+  const options = {
+    groupId: "g",
+    enableAutoCommit: true,
+    autoCommitIntervalMs: 1000,
+    onCommit: undefined,
+    isolationLevel: 0 as const,
+  };
 
   it("commits through the group member, remembers what was committed and reports it", async () => {
     const { subs, a, b } = setup();
