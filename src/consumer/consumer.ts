@@ -636,6 +636,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     // A parallel run finishes its running records and commits them first.
     await this.#parallel?.stop().catch(() => {});
     this.#committer.stop();
+    this.#init.stop();
     // The application is done with everything it took (a parallel run committed what it did itself).
     if (!this.#parallelUsed) (this.#stream ?? this.#poll).acceptAll();
     try {

@@ -4,7 +4,7 @@
  * through ListOffsets. One look-up runs at a time; partitions seeked or revoked meanwhile keep what they got.
  */
 import type { Cluster } from "../client/cluster.ts";
-import { ERR, KafkaError } from "../protocol/errors.ts";
+import { isRetriable } from "../client/retry.ts";
 import { NoOffsetForPartitionError } from "./errors.ts";
 import type { OffsetAndMetadata, TopicPartition } from "./group/types.ts";
 import { EARLIEST, LATEST, listOffsets } from "./list-offsets.ts";
@@ -21,6 +21,9 @@ export interface OffsetInitHost {
   found(): void;
 }
 
+/** The pause after a look-up failed with a retriable error (each look-up already retried with backoff). */
+const RETRY_AFTER_MS = 500;
+
 /** Looks up the positions of partitions that have none. */
 export class OffsetInitializer {
   readonly #cluster: Cluster;
@@ -29,6 +32,8 @@ export class OffsetInitializer {
   readonly #isolationLevel: number;
   readonly #host: OffsetInitHost;
   #running: Promise<void> | undefined;
+  /** The next try after a retriable failure. */
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     cluster: Cluster,
@@ -49,15 +54,33 @@ export class OffsetInitializer {
     return this.#running;
   }
 
-  /** Starts a look-up for the partitions without a position, unless one runs. */
+  /** Starts a look-up for the partitions without a position, unless one runs or one failed just now. */
   ensure(): void {
-    if (this.#running || this.#host.closed) return;
+    if (this.#running || this.#host.closed || this.#retry !== undefined) return;
     const todo = this.#subs.withoutPosition();
     if (todo.length === 0) return;
-    this.#running = this.#init(todo).catch((e) => this.#host.fail(e as Error)).finally(() => {
+    this.#running = this.#init(todo).catch((e) => {
+      // As the Java client: a retriable failure (the cluster away, a coordinator or leader moving, offsets
+      // a transaction still holds under read_committed) leaves the partitions without a position and the
+      // look-up runs again a little later; only other errors reach the reader.
+      if (!isRetriable(e)) return this.#host.fail(e as Error);
+      if (this.#host.closed) return;
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        this.ensure();
+      }, RETRY_AFTER_MS);
+      // Node: a pending retry alone does not keep the process alive.
+      (this.#retry as { unref?: () => void }).unref?.();
+    }).finally(() => {
       this.#running = undefined;
       this.#host.found();
     });
+  }
+
+  /** Drops a pending retry (the consumer is closing). */
+  stop(): void {
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
   }
 
   async #init(todo: PartitionState[]): Promise<void> {
@@ -67,15 +90,7 @@ export class OffsetInitializer {
     const useCommitted = todo.filter((s) => s.reset === null);
     const committed = this.#host.committed;
     if (useCommitted.length > 0 && committed) {
-      let found: Map<string, OffsetAndMetadata | null>;
-      try {
-        found = await committed(useCommitted.map((s) => s.tp));
-      } catch (e) {
-        // A transaction still holds offsets of these partitions (read_committed): they stay without a
-        // position, and the next look-up asks again, until the transaction commits or aborts.
-        if (e instanceof KafkaError && e.code === ERR.UNSTABLE_OFFSET_COMMIT) return;
-        throw e;
-      }
+      const found = await committed(useCommitted.map((s) => s.tp));
       todo.forEach((s, i) => {
         if (s.reset !== null || !current(s, i)) return;
         const c = found.get(s.key);

@@ -9,6 +9,8 @@ import { Consumer } from "../../src/consumer/consumer.ts";
 import type { ConsumerOptions, ConsumerRecord } from "../../src/consumer/types.ts";
 import { NoOffsetForPartitionError, OffsetOutOfRangeError } from "../../src/consumer/errors.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
+import { defaultAdapter } from "../../src/transport/default.ts";
+import { ConnectionError, type SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { createTopic, deleteTopic } from "../helpers/topics.ts";
 
@@ -285,6 +287,48 @@ describe("consumer against a real broker", () => {
     assert.equal(err, null);
     assert.equal(offset, third[third.length - 1].offset + 1n);
     await c.close();
+  });
+
+  it("a consumer that cannot reach the cluster for a while starts from the committed offset once it can", async () => {
+    const t = await topic("consumer-away", 1);
+    await produce(t, 20, 1);
+    const tp = { topic: t, partition: 0 };
+    const groupId = uniqueTopic("g-away");
+    const committer = consumer({ groupId, enableAutoCommit: false });
+    committer.assign([tp]);
+    await committer.commit({ offsets: [{ ...tp, offset: 12n }] });
+    await committer.close();
+
+    // For 4 s, longer than one look-up retries (one retry here), every connection that asks for the group's
+    // coordinator or its offsets is cut, as while a whole cluster restarts: the look-up of the committed
+    // offset fails retriably and must be tried again, not reported to the reader.
+    const cutUntil = performance.now() + 4000;
+    let cut = 0;
+    const adapter: SocketAdapter = {
+      async connect(o) {
+        const socket = await (await defaultAdapter()).connect(o);
+        return {
+          readable: socket.readable,
+          closed: socket.closed,
+          close: () => socket.close(),
+          write(bytes) {
+            // A frame is size (4 bytes) then api key (int16): 9 is OffsetFetch, 10 FindCoordinator.
+            const key = bytes.length > 6 ? (bytes[4] << 8) | bytes[5] : -1;
+            if ((key === 9 || key === 10) && performance.now() < cutUntil) {
+              cut++;
+              void socket.close();
+              return Promise.reject(new ConnectionError("connection cut by the fault injector"));
+            }
+            return socket.write(bytes);
+          },
+        };
+      },
+    };
+    const c = consumer({ groupId, enableAutoCommit: false, adapter, retries: 1 });
+    c.assign([tp]);
+    const got = await pollN(c, 8, 30_000);
+    assert.ok(cut > 1, `connections cut: ${cut}`);
+    assert.deepEqual(got.map((r) => r.offset), [12n, 13n, 14n, 15n, 16n, 17n, 18n, 19n]);
   });
 
   it("auto-commit on close commits everything poll handed over", async () => {
