@@ -1,5 +1,5 @@
 /** Per-partition batches of records waiting to be sent, and the memory they may take. */
-import { RecordBatchBuilder, type RecordHeader } from "../protocol/record-batch.ts";
+import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder, type RecordHeader } from "../protocol/record-batch.ts";
 import type { RecordMetadata } from "./types.ts";
 
 /**
@@ -43,8 +43,15 @@ export class ProducerBatch {
   /** When the batch fails for good if not yet written (createdAt + deliveryTimeoutMs). */
   readonly deadline: number;
 
-  constructor(topic: string, partition: number, createdAt: number, deadline: number, capacity: number) {
-    this.builder = new RecordBatchBuilder(capacity);
+  constructor(
+    topic: string,
+    partition: number,
+    createdAt: number,
+    deadline: number,
+    capacity: number,
+    reuse?: Uint8Array,
+  ) {
+    this.builder = new RecordBatchBuilder(capacity, reuse);
     this.topic = topic;
     this.partition = partition;
     this.createdAt = createdAt;
@@ -141,9 +148,40 @@ export class BufferPool {
   }
 }
 
+/** Buffers of finished batches kept for new ones: at most this many ... */
+const MAX_SPARE_BUFFERS = 16;
+/** ... and none larger than this (a rare huge batch is not held on to). */
+const MAX_SPARE_BYTES = 4 * 1024 * 1024;
+
 /** The per-partition queues. */
 export class Accumulator {
   readonly #partitions = new Map<string, Map<number, PartitionState>>();
+  /**
+   * Buffers of batches that are done, for new batches to write into: a busy producer then neither asks
+   * the allocator for (and zeroes) a batch-sized buffer per batch nor leaves them all to the collector.
+   */
+  readonly #spare: Uint8Array[] = [];
+
+  /** A batch is done (written, or failed for good): nothing reads its bytes any more. */
+  recycle(batch: ProducerBatch): void {
+    if (this.#spare.length >= MAX_SPARE_BUFFERS) return;
+    const buf = batch.builder.takeBuffer();
+    if (buf.length > 0 && buf.length <= MAX_SPARE_BYTES) this.#spare.push(buf);
+  }
+
+  /** A spare buffer of at least `bytes` and not more than twice that, if there is one. */
+  #spareFor(bytes: number): Uint8Array | undefined {
+    const spare = this.#spare;
+    for (let i = spare.length - 1; i >= 0; i--) {
+      const b = spare[i];
+      if (b.length >= bytes && b.length <= 2 * bytes) {
+        spare[i] = spare[spare.length - 1];
+        spare.pop();
+        return b;
+      }
+    }
+    return undefined;
+  }
 
   state(topic: string, partition: number): PartitionState {
     let byPartition = this.#partitions.get(topic);
@@ -188,7 +226,8 @@ export class Accumulator {
       if (batch) s.lastBatchBytes = batch.builder.sizeInBytes;
       // Room for as much as the last batch took (a busy partition fills whole batches), at least this record.
       const capacity = Math.max(bytes, Math.min(s.lastBatchBytes, batchSize + bytes));
-      batch = new ProducerBatch(s.topic, s.partition, now, now + deliveryTimeoutMs, capacity);
+      const reuse = this.#spareFor(RECORD_BATCH_OVERHEAD + Math.max(capacity, 64));
+      batch = new ProducerBatch(s.topic, s.partition, now, now + deliveryTimeoutMs, capacity, reuse);
       q.push(batch);
     }
     const ts = record.timestamp;

@@ -476,6 +476,7 @@ export class Sender {
       if (offset >= 0n) offset += 1n;
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], null, md, status);
     }
+    this.#acc.recycle(b);
   }
 
   #failBatch(s: PartitionState, b: ProducerBatch, err: Error): void {
@@ -486,6 +487,7 @@ export class Sender {
     for (let i = 0; i < b.count; i++) {
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], marked, null, marked.persisted);
     }
+    this.#acc.recycle(b);
   }
 
   #failAllQueued(err: Error): void {

@@ -450,9 +450,25 @@ export class RecordBatchBuilder {
   /** Largest timestamp appended. */
   maxTimestamp = 0;
 
-  /** `capacity`: expected bytes of records; the buffer grows by doubling past it. */
-  constructor(capacity: number) {
-    this.#buf = new Uint8Array(RECORD_BATCH_OVERHEAD + Math.max(capacity, 64));
+  /**
+   * `capacity`: expected bytes of records; the buffer grows by doubling past it. `reuse`, a buffer another
+   * builder gave back with `takeBuffer()`, is written over when it is large enough.
+   */
+  constructor(capacity: number, reuse?: Uint8Array) {
+    const need = RECORD_BATCH_OVERHEAD + Math.max(capacity, 64);
+    this.#buf = reuse !== undefined && reuse.length >= need ? reuse : new Uint8Array(need);
+  }
+
+  /**
+   * Gives up the buffer, for another builder to reuse. Neither this builder nor what `build` returned may
+   * be used afterwards.
+   */
+  takeBuffer(): Uint8Array {
+    const buf = this.#buf;
+    this.#buf = new Uint8Array(0);
+    this.#pos = 0;
+    this.count = 0;
+    return buf;
   }
 
   /** Bytes of the batch so far, header included. */

@@ -63,6 +63,26 @@ describe("RecordBatchBuilder", () => {
     assert.deepEqual(b.build(header), encodeRecordBatch({ records: kept, ...header }));
   });
 
+  it("writes over a buffer another builder gave back, with nothing of the old batch left in what it builds", () => {
+    const rs = records();
+    const first = new RecordBatchBuilder(1 << 16);
+    for (const r of rs) first.append(r.key ?? null, r.value, r.headers, r.timestamp!);
+    first.build(header);
+    const spare = first.takeBuffer();
+    assert.equal(first.count, 0);
+    const fewer = rs.slice(0, 40);
+    const second = new RecordBatchBuilder(64, spare);
+    for (const r of fewer) second.append(r.key ?? null, r.value, r.headers, r.timestamp!);
+    const built = second.build(header);
+    assert.equal(built.buffer, spare.buffer, "the given buffer is used");
+    assert.deepEqual(built, encodeRecordBatch({ records: fewer, ...header }));
+    // Too small a buffer is not used.
+    const tiny = new Uint8Array(100);
+    const small = new RecordBatchBuilder(1 << 20, tiny);
+    small.append(null, enc.encode("x"), [], 0);
+    assert.notEqual(small.build(header).buffer, tiny.buffer);
+  });
+
   it("refuses to build an empty batch", () => {
     assert.throws(() => new RecordBatchBuilder(0).build(header), RangeError);
   });
