@@ -13,6 +13,11 @@ export const MAX_BATCH_FILL_MS = 1000;
 export interface Ack {
   /** `slot` is the record's place in what the caller handed over (for `sendBatch`). */
   settle(error: Error | null, metadata: RecordMetadata | null, slot: number): void;
+  /**
+   * The records go out without waiting for `lingerMs` (`sendBatch`: the caller batched them already and
+   * waits for all of them).
+   */
+  readonly sendNow?: boolean;
 }
 
 /**
@@ -36,6 +41,8 @@ export class ProducerBatch {
   retryAt = 0;
   /** A request carrying it went out and got no answer: it may be in the log even if it fails. */
   possiblyWritten = false;
+  /** Holds a record that is not to wait for `lingerMs` (see `Ack.sendNow`). */
+  sendNow = false;
 
   readonly topic: string;
   readonly partition: number;

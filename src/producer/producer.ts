@@ -176,7 +176,9 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
 
   /**
    * Sends many records; resolves with their metadata, in order, once all are acknowledged. Records are
-   * checked before any is queued, so a bad one fails the call without sending the others.
+   * checked before any is queued, so a bad one fails the call without sending the others. They go out
+   * without waiting for `lingerMs` (as KafkaJS's `send` of many messages): the call is the batch, and the
+   * caller waits for all of it.
    */
   async sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
     if (!Array.isArray(records)) throw new TypeError("records must be an array");
@@ -189,6 +191,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
     const ack: Ack = {
+      sendNow: true,
       settle: (e, md, slot) => {
         if (e) failure ??= e;
         else results[slot] = md!;

@@ -111,8 +111,10 @@ export class Sender {
       o.deliveryTimeoutMs,
     );
     this.#outstanding++;
-    if (batch.bytes >= o.batchSize || o.lingerMs === 0 || s.queue.length > 1) this.#queueDrain();
-    else this.#wakeAt(batch.createdAt + o.lingerMs);
+    if (ack.sendNow === true) batch.sendNow = true;
+    if (batch.sendNow || batch.bytes >= o.batchSize || o.lingerMs === 0 || s.queue.length > 1) {
+      this.#queueDrain();
+    } else this.#wakeAt(batch.createdAt + o.lingerMs);
   }
 
   /** Sends everything buffered now and resolves when every record appended so far is settled. */
@@ -258,7 +260,7 @@ export class Sender {
       if (o.idempotent && !s.acked && s.inFlight > 0) continue;
       let readyAt: number;
       if (head.encoded !== undefined) readyAt = head.retryAt;
-      else if (force || s.queue.length > 1 || head.bytes >= o.batchSize) readyAt = 0;
+      else if (force || s.queue.length > 1 || head.bytes >= o.batchSize || head.sendNow) readyAt = 0;
       else readyAt = head.createdAt + o.lingerMs;
       if (readyAt > now) {
         nextWake = Math.min(nextWake, readyAt);

@@ -116,6 +116,38 @@ describe("producer against a real broker", () => {
     }
   });
 
+  it("sendBatch sends its records without waiting for lingerMs; send() waits for it", async () => {
+    const t = await topic("producer-batch-linger");
+    const p = new Producer({ bootstrapServers: bootstrap(), lingerMs: 60_000 });
+    try {
+      await p.flush(); // nothing to send
+      const lingered = p.send({ topic: t, partition: 0, value: "lingers" });
+      let sent = false;
+      void lingered.then(() => (sent = true));
+      const records = Array.from({ length: 30 }, (_, i) => ({ topic: t, partition: i % 3, value: `r${i}` }));
+      // With the linger a minute long, a batch that waited for it could not finish inside this race.
+      const metas = await Promise.race([
+        p.sendBatch(records),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("sendBatch waited for lingerMs")), 15_000)
+        ),
+      ]);
+      assert.deepEqual(metas.map((m) => m.partition), records.map((r) => r.partition));
+      // The record sent alone shared partition 0's batch with the batch call's records, so it went too.
+      await lingered;
+      assert.equal(sent, true);
+      const alone = p.send({ topic: t, partition: 1, value: "alone" });
+      let aloneSent = false;
+      void alone.then(() => (aloneSent = true));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(aloneSent, false, "a send() waits for lingerMs");
+      assert.equal(await p.flush(10_000), 0);
+      assert.equal(aloneSent, true);
+    } finally {
+      await p.close();
+    }
+  });
+
   it("acks=1 and acks=0 without idempotence", async () => {
     const t = await topic("producer-acks", 1);
     const p1 = new Producer({ bootstrapServers: bootstrap(), acks: 1 });
