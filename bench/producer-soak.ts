@@ -1,0 +1,128 @@
+// A bounded memory soak of the producer alone: one idempotent acks=all producer sends 1 KiB records, one
+// unawaited `send()` per record, at a steady rate to a topic of its own for a fixed time, printing RSS every
+// 30 s. It exits non-zero if a record failed or was never acknowledged, or if RSS grew by more than
+// --max-growth-mib over the second half of the run (the first half is warm-up: pools, JIT, batches filling).
+//
+//   <runtime> bench/producer-soak.ts <bootstrap> [--minutes 10] [--rate 5000] [--max-growth-mib 64]
+//
+// (Node, `deno run -A`, Bun.)
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { Cluster } from "../src/client/cluster.ts";
+import { Producer } from "../src/producer/producer.ts";
+import { detectRuntime } from "../src/transport/runtime.ts";
+import { createTopic, deleteTopic } from "../tests/helpers/topics.ts";
+import { makeValue, MEMORY_BUFFER_BYTES, SEND_LINGER_MS } from "./compare/workload.ts";
+
+const bootstrap = process.argv[2];
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const minutes = arg("minutes", 10);
+const rate = arg("rate", 5_000);
+const maxGrowthMiB = arg("max-growth-mib", 64);
+if (!bootstrap || bootstrap.startsWith("--") || !(minutes > 0) || !(rate > 0)) {
+  console.error("usage: <runtime> bench/producer-soak.ts <bootstrap> [--minutes 10] [--rate 5000]");
+  process.exit(2);
+}
+const TICK_MS = 10;
+const SAMPLE_MS = 30_000;
+const runtime = detectRuntime();
+
+const cluster = new Cluster({ bootstrapServers: bootstrap });
+const topic = `producer-soak-${runtime}-${Date.now()}`;
+await createTopic(cluster, topic, 3);
+
+const producer = new Producer({
+  bootstrapServers: bootstrap,
+  acks: "all",
+  idempotent: true,
+  lingerMs: SEND_LINGER_MS,
+  bufferMemory: MEMORY_BUFFER_BYTES,
+});
+// One value for every record, so that what grows is the client's memory, not the soak's.
+const value = makeValue(1024);
+let sent = 0;
+let acked = 0;
+let failed = 0;
+let firstError: unknown;
+const ack = () => acked++;
+const fail = (e: unknown) => {
+  failed++;
+  firstError ??= e;
+};
+
+/** Resident set size in MiB: VmRSS on Linux, memoryUsage() elsewhere. */
+function rssMiB(): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.memoryUsage().rss / 1024 / 1024;
+}
+function heapMiB(): number | undefined {
+  try {
+    return process.memoryUsage().heapUsed / 1024 / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+const samples: { ms: number; rss: number }[] = [];
+const durationMs = minutes * 60_000;
+const total = Math.round(minutes * 60 * rate);
+const t0 = performance.now();
+let nextSample = SAMPLE_MS;
+// Paced by the clock: each tick sends every record due by now, so a late tick catches up instead of
+// lowering the rate, and no timer is made per record.
+for (;;) {
+  const elapsed = performance.now() - t0;
+  const due = Math.min(total, Math.floor((elapsed * rate) / 1000));
+  while (sent < due) {
+    producer.send({ topic, value }).then(ack, fail);
+    sent++;
+  }
+  const done = elapsed >= durationMs && sent >= total;
+  if (elapsed >= nextSample || done) {
+    const rss = rssMiB();
+    const heap = heapMiB();
+    samples.push({ ms: elapsed, rss });
+    console.log(
+      `minute ${(elapsed / 60_000).toFixed(1)}: acked ${acked}, rss ${rss.toFixed(1)} MiB` +
+        (heap === undefined ? "" : `, heap ${heap.toFixed(1)} MiB`),
+    );
+    nextSample += SAMPLE_MS;
+  }
+  if (done) break;
+  await new Promise((r) => setTimeout(r, TICK_MS));
+}
+const left = await producer.flush(60_000);
+const seconds = (performance.now() - t0) / 1000;
+await producer.close();
+await deleteTopic(cluster, topic).catch((e) => console.error(`delete ${topic}: ${e}`));
+await cluster.close();
+
+// Growth over the second half: its highest sample above its first.
+const second = samples.filter((s) => s.ms >= durationMs / 2);
+const startRss = second[0]?.rss ?? NaN;
+const maxRss = Math.max(...second.map((s) => s.rss));
+const growth = maxRss - startRss;
+const ok = failed === 0 && acked === sent && left === 0 && growth <= maxGrowthMiB;
+const mib = (n: number) => Math.round(n * 10) / 10;
+console.log(JSON.stringify({
+  runtime,
+  minutes,
+  sent,
+  acked,
+  failed,
+  ratePerSec: Math.round(acked / seconds),
+  secondHalfStartRssMiB: mib(startRss),
+  secondHalfMaxRssMiB: mib(maxRss),
+  secondHalfGrowthMiB: mib(growth),
+  maxGrowthMiB,
+  ok,
+}));
+if (failed > 0) console.error(`${failed} records failed, first: ${firstError}`);
+if (acked + failed < sent) console.error(`${sent - acked - failed} records never settled`);
+process.exit(ok ? 0 : 1);
