@@ -72,6 +72,7 @@ export class Chunk {
   #pos = 0;
   readonly #fetchOffset: bigint;
   readonly #readCommitted: boolean;
+  readonly #checkCrc: boolean;
   readonly #aborted: FetchAbortedTransaction[];
   #abortedAt = 0;
   readonly #abortedProducers = new Set<bigint>();
@@ -83,8 +84,10 @@ export class Chunk {
     fetchOffset: bigint,
     readCommitted: boolean,
     aborted: FetchAbortedTransaction[] | null,
+    checkCrc = true,
   ) {
     this.state = state;
+    this.#checkCrc = checkCrc;
     this.epoch = epoch;
     this.bytes = data.length;
     this.#data = data;
@@ -133,7 +136,7 @@ export class Chunk {
         if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
         continue;
       }
-      const batch = decodeRecordBatches(data.subarray(at, end))[0];
+      const batch = decodeRecordBatches(data.subarray(at, end), { checkCrc: this.#checkCrc })[0];
       let records = batch.records;
       if (records.length > 0 && records[0].offset < this.#fetchOffset) {
         records = records.filter((r) => r.offset >= this.#fetchOffset);

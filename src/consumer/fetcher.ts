@@ -242,7 +242,15 @@ export class Fetcher {
         const next = nextOffsetAfter(data);
         if (next < 0n) continue; // only a partial batch: asked again next time, first in line
         this.#buffer.push(
-          new Chunk(s, s.epoch, data, s.fetchOffset, o.isolationLevel === 1, p.abortedTransactions),
+          new Chunk(
+            s,
+            s.epoch,
+            data,
+            s.fetchOffset,
+            o.isolationLevel === 1,
+            p.abortedTransactions,
+            o.checkCrcs,
+          ),
         );
         if (next > s.fetchOffset) s.fetchOffset = next;
       }

@@ -88,6 +88,7 @@ export const CONSUMER_OPTIONS = {
   fetchMaxBytes: { ...int(1, INT32_MAX), kafka: ["fetch.max.bytes"] },
   fetchBufferBytes: int(1),
   isolationLevel: { ...oneOf(["read_uncommitted", "read_committed"]), kafka: ["isolation.level"] },
+  checkCrcs: { ...bool(), kafka: ["check.crcs"] },
   maxPollRecords: { ...int(1), kafka: ["max.poll.records"] },
   keyDeserializer: { ...func(), kafka: ["key.deserializer"] },
   valueDeserializer: { ...func(), kafka: ["value.deserializer"] },

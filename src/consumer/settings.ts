@@ -23,6 +23,7 @@ export interface ConsumerSettings<K = Uint8Array | null, V = Uint8Array | null> 
   fetchBufferBytes: number;
   /** 0 read_uncommitted, 1 read_committed (the protocol's values). */
   isolationLevel: 0 | 1;
+  checkCrcs: boolean;
   maxPollRecords: number;
   retryBackoffMs: number;
   groupId: string | undefined;
@@ -82,6 +83,7 @@ export function resolveConsumerSettings<K, V>(options: ConsumerOptions<K, V>): C
     fetchMaxBytes,
     fetchBufferBytes: intOption(o, "fetchBufferBytes", fetchMaxBytes, 1),
     isolationLevel: iso === "read_committed" ? 1 : 0,
+    checkCrcs: options.checkCrcs ?? true,
     maxPollRecords: intOption(o, "maxPollRecords", 500, 1),
     retryBackoffMs: intOption(o, "retryBackoffMs", 100, 0),
     groupId: options.groupId,

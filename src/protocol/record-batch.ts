@@ -589,9 +589,10 @@ export class RecordBatchBuilder {
  * batch (the broker cuts the last one at the fetch size limit) is ignored. A batch with a bad CRC,
  * inconsistent lengths, a magic other than 2, or undecodable compressed data throws `CorruptRecordError`;
  * a compression without a registered codec throws `UnsupportedCompressionError` (`compressionTypesIn` tells
- * which codecs to `loadCodec` first).
+ * which codecs to `loadCodec` first). `checkCrc: false` skips the CRC (the other checks stay).
  */
-export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
+export function decodeRecordBatches(data: Uint8Array, options: { checkCrc?: boolean } = {}): RecordBatch[] {
+  const checkCrc = options.checkCrc ?? true;
   const batches: RecordBatch[] = [];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let pos = 0;
@@ -612,7 +613,7 @@ export function decodeRecordBatches(data: Uint8Array): RecordBatch[] {
         `record batch at byte ${pos} has magic ${magic}; only magic 2 (RecordBatch v2) is supported`,
       );
     }
-    batches.push(decodeBatch(data.subarray(pos, end), view, pos));
+    batches.push(decodeBatch(data.subarray(pos, end), view, pos, checkCrc));
     pos = end;
   }
   return batches;
@@ -657,16 +658,18 @@ class Cursor {
 }
 
 /** Decodes one complete batch (length and magic already checked) at byte `at` of `view`. */
-function decodeBatch(batch: Uint8Array, view: DataView, at: number): RecordBatch {
+function decodeBatch(batch: Uint8Array, view: DataView, at: number, checkCrc: boolean): RecordBatch {
   const baseOffset = view.getBigInt64(at);
-  const storedCrc = view.getUint32(at + 17);
-  const actualCrc = crc32c(batch.subarray(CRC_START));
-  if (storedCrc !== actualCrc) {
-    throw new CorruptRecordError(
-      `record batch at byte ${at} (base offset ${baseOffset}) failed its CRC check: stored ${
-        hex32(storedCrc)
-      }, computed ${hex32(actualCrc)}`,
-    );
+  if (checkCrc) {
+    const storedCrc = view.getUint32(at + 17);
+    const actualCrc = crc32c(batch.subarray(CRC_START));
+    if (storedCrc !== actualCrc) {
+      throw new CorruptRecordError(
+        `record batch at byte ${at} (base offset ${baseOffset}) failed its CRC check: stored ${
+          hex32(storedCrc)
+        }, computed ${hex32(actualCrc)}`,
+      );
+    }
   }
   const partitionLeaderEpoch = view.getInt32(at + 12);
   const attributes = view.getInt16(at + 21);

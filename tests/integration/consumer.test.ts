@@ -8,6 +8,7 @@ import type { RecordMetadata } from "../../src/producer/types.ts";
 import { Consumer } from "../../src/consumer/consumer.ts";
 import type { ConsumerOptions, ConsumerRecord } from "../../src/consumer/types.ts";
 import { NoOffsetForPartitionError, OffsetOutOfRangeError } from "../../src/consumer/errors.ts";
+import { CorruptRecordError } from "../../src/protocol/record-batch.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
 import { defaultAdapter } from "../../src/transport/default.ts";
 import { ConnectionError, type SocketAdapter } from "../../src/transport/socket.ts";
@@ -329,6 +330,48 @@ describe("consumer against a real broker", () => {
     const got = await pollN(c, 8, 30_000);
     assert.ok(cut > 1, `connections cut: ${cut}`);
     assert.deepEqual(got.map((r) => r.offset), [12n, 13n, 14n, 15n, 16n, 17n, 18n, 19n]);
+  });
+
+  it("a record changed on the wire fails the read with CorruptRecordError, unless checkCrcs is false", async () => {
+    const t = await topic("consumer-crc", 1);
+    const producer = new Producer({ bootstrapServers: bootstrap() });
+    await producer.send({ topic: t, value: "payload-before-the-wire" });
+    await producer.close();
+    const tp = { topic: t, partition: 0 };
+    const marker = enc.encode("before");
+    // Flips one bit of the value in every answer that carries it, as a faulty network path would.
+    const flipping: SocketAdapter = {
+      async connect(o) {
+        const socket = await (await defaultAdapter()).connect(o);
+        const readable = socket.readable.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, out) {
+              for (let i = 0; i + marker.length <= chunk.length; i++) {
+                if (marker.every((b, j) => chunk[i + j] === b)) chunk[i] ^= 0x20; // "before" -> "Before"
+              }
+              out.enqueue(chunk);
+            },
+          }),
+        );
+        return {
+          readable,
+          closed: socket.closed,
+          close: () => socket.close(),
+          write: (b) => socket.write(b),
+        };
+      },
+    };
+    const checked = consumer({ adapter: flipping });
+    checked.assign([tp]);
+    await assert.rejects(pollN(checked, 1, 10_000), (e: unknown) => {
+      assert.ok(e instanceof CorruptRecordError, String(e));
+      assert.match((e as Error).message, /CRC/);
+      return true;
+    });
+    const unchecked = consumer({ adapter: flipping, checkCrcs: false });
+    unchecked.assign([tp]);
+    const [r] = await pollN(unchecked, 1);
+    assert.equal(dec.decode(r.value!), "payload-Before-the-wire");
   });
 
   it("auto-commit on close commits everything poll handed over", async () => {

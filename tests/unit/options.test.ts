@@ -365,6 +365,7 @@ const consumerSample: Required<ConsumerOptions> = {
   fetchMaxBytes: 1 << 20,
   fetchBufferBytes: 1 << 20,
   isolationLevel: "read_committed",
+  checkCrcs: true,
   maxPollRecords: 1,
   keyDeserializer: (b) => b,
   valueDeserializer: (b) => b,

@@ -404,6 +404,17 @@ describe("RecordBatch v2", () => {
     }
   });
 
+  it("checkCrc: false skips the CRC and nothing else", () => {
+    const data = encodeRecordBatch({ records: [{ value: bytes("value") }] });
+    data[data.length - 3] ^= 0x20; // inside the value: "valUe"
+    assert.throws(() => decodeRecordBatches(data), /CRC/);
+    const [batch] = decodeRecordBatches(data, { checkCrc: false });
+    assert.equal(new TextDecoder().decode(batch.records[0].value!), "valUe");
+    const badMagic = encodeRecordBatch({ records: [{ value: bytes("x") }] });
+    badMagic[16] = 1;
+    assert.throws(() => decodeRecordBatches(badMagic, { checkCrc: false }), /magic 1/);
+  });
+
   it("rejects a corrupt batch even after good ones", () => {
     const good = encodeRecordBatch({ records: [{ value: bytes("ok") }] });
     const bad = encodeRecordBatch({ records: [{ value: bytes("bad") }] });
