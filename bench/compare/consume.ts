@@ -52,6 +52,8 @@ const drivers: { name: string; cmd: string; args: string[]; ours: boolean }[] = 
   { name: "node", cmd: `${bin}node`, args: [ours], ours: true },
   { name: "node stream", cmd: `${bin}node`, args: [ours], ours: true },
   { name: "node iterator", cmd: `${bin}node`, args: [ours], ours: true },
+  // poll without checking CRCs, as librdkafka reads by default (check.crcs=false).
+  { name: "node poll-nocrc", cmd: `${bin}node`, args: [ours], ours: true },
   { name: "deno", cmd: `${bin}deno`, args: ["run", "-A", ours], ours: true },
   { name: "bun", cmd: `${bin}bun`, args: [ours], ours: true },
   { name: "kafkajs", cmd: `${bin}node`, args: ["bench/compare/kafkajs-consume.mjs"], ours: false },

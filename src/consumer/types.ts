@@ -84,8 +84,8 @@ export interface ConsumerOptions<K = Uint8Array | null, V = Uint8Array | null>
   isolationLevel?: "read_uncommitted" | "read_committed";
   /**
    * Check each fetched batch's CRC32C, and fail the read with `CorruptRecordError` when it does not match.
-   * Default true, as the Java client (`check.crcs`); librdkafka's default is false. Checking costs about a
-   * quarter of the time of reading uncompressed 1 KiB records.
+   * Default true, as the Java client (`check.crcs`); librdkafka's default is false. Checking is the largest
+   * single cost of reading uncompressed records.
    */
   checkCrcs?: boolean;
   /** Most records one `poll` returns. Default 500. */
