@@ -10,7 +10,7 @@ import { Producer } from "../../src/producer/producer.ts";
 import { detectRuntime } from "../../src/transport/runtime.ts";
 import { clusterBootstrap } from "../helpers/cluster.ts";
 import { uniqueTopic } from "../helpers/broker.ts";
-import { produceAtRate, RunTracker } from "../helpers/fault-run.ts";
+import { produceThroughFault, RunTracker } from "../helpers/fault-run.ts";
 import { createTopic, deleteTopic } from "../helpers/topics.ts";
 import { type Toxic, Toxiproxy } from "../helpers/toxiproxy.ts";
 
@@ -74,26 +74,15 @@ describe("network faults through Toxiproxy (3 nodes)", () => {
         connectTimeoutMs: 2_000,
       });
       const tracker = new RunTracker(DELIVERY_TIMEOUT_MS, 5);
-      let faulted: Promise<void> | undefined;
-      try {
-        await produceAtRate({
-          producer,
-          tracker,
-          topic,
-          total: RECORDS,
-          perSecond: 3_000,
-          settleMs: DELIVERY_TIMEOUT_MS + 10_000,
-          onProgress: (sent) => {
-            if (sent >= RECORDS / 5 && !faulted) faulted = inject(f);
-          },
-        });
-      } finally {
-        try {
-          await faulted;
-        } finally {
-          await producer.close();
-        }
-      }
+      await produceThroughFault({
+        producer,
+        tracker,
+        topic,
+        total: RECORDS,
+        perSecond: 3_000,
+        settleMs: DELIVERY_TIMEOUT_MS + 10_000,
+        fault: () => inject(f),
+      });
       const m = producer.metrics();
       const c = await tracker.verify(cluster, topic, PARTITIONS);
       console.log(`${detectRuntime()} producer, ${f.name}: ${JSON.stringify(c)}; retries ${m.retries}`);

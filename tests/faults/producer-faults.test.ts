@@ -17,7 +17,7 @@ import {
   stopNode,
 } from "../helpers/cluster.ts";
 import { uniqueTopic } from "../helpers/broker.ts";
-import { produceAtRate, type RunCounts, RunTracker } from "../helpers/fault-run.ts";
+import { produceThroughFault, type RunCounts, RunTracker } from "../helpers/fault-run.ts";
 import { createTopic, deleteTopic } from "../helpers/topics.ts";
 
 const RECORDS = 20_000;
@@ -62,27 +62,15 @@ describe("producer under node faults (3 nodes)", () => {
       requestTimeoutMs: 10_000,
     });
     const tracker = new RunTracker(DELIVERY_TIMEOUT_MS, 5);
-    let faulted: Promise<void> | undefined;
-    try {
-      await produceAtRate({
-        producer,
-        tracker,
-        topic,
-        total: RECORDS,
-        perSecond: RATE,
-        settleMs: DELIVERY_TIMEOUT_MS + 15_000,
-        // A fifth of the way in, while records are in flight.
-        onProgress: (sent) => {
-          if (sent >= RECORDS / 5 && !faulted) faulted = fault(topic);
-        },
-      });
-    } finally {
-      try {
-        await faulted;
-      } finally {
-        await producer.close();
-      }
-    }
+    await produceThroughFault({
+      producer,
+      tracker,
+      topic,
+      total: RECORDS,
+      perSecond: RATE,
+      settleMs: DELIVERY_TIMEOUT_MS + 15_000,
+      fault: () => fault(topic),
+    });
     const m = producer.metrics();
     assert.equal(m.deliveries.persisted, tracker.acked, "metrics count the acknowledged records");
     cluster.invalidate(topic);

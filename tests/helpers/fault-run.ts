@@ -175,3 +175,27 @@ export async function produceAtRate(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * `produceAtRate` with `fault` started once a fifth of the records were sent (while records are in
+ * flight); waits for the fault to finish and closes the producer, whatever happened.
+ */
+export async function produceThroughFault(
+  o: Omit<Parameters<typeof produceAtRate>[0], "onProgress"> & { fault: () => Promise<void> },
+): Promise<void> {
+  let faulted: Promise<void> | undefined;
+  try {
+    await produceAtRate({
+      ...o,
+      onProgress: (sent) => {
+        if (sent >= o.total / 5 && !faulted) faulted = o.fault();
+      },
+    });
+  } finally {
+    try {
+      await faulted;
+    } finally {
+      await o.producer.close();
+    }
+  }
+}

@@ -1,7 +1,32 @@
-// A fault-injecting socket adapter: real sockets to the broker, some of them reset in the middle of a
-// Fetch answer.
+// Fault-injecting socket adapters: real sockets to the broker, with what they read or write changed.
 import { defaultAdapter } from "../../src/transport/default.ts";
 import { ConnectionError, type Socket, type SocketAdapter } from "../../src/transport/socket.ts";
+
+/**
+ * Real sockets from the default adapter, each passed to `wrap`, which may replace its `readable` (what the
+ * client reads) and `write` (what the client sends).
+ */
+export function wrapSockets(
+  wrap: (socket: Socket) => Partial<Pick<Socket, "readable" | "write">>,
+): SocketAdapter {
+  return {
+    async connect(o) {
+      const socket = await (await defaultAdapter()).connect(o);
+      const changed = wrap(socket);
+      return {
+        readable: changed.readable ?? socket.readable,
+        closed: socket.closed,
+        close: () => socket.close(),
+        write: changed.write ?? ((bytes) => socket.write(bytes)),
+      };
+    },
+  };
+}
+
+/** The API key of a request frame (size, then the int16 key), or -1. */
+export function apiKeyOf(frame: Uint8Array): number {
+  return frame.length > 6 ? (frame[4] << 8) | frame[5] : -1;
+}
 
 /**
  * Real sockets; after every `every`-th Fetch request, its socket is reset once the next answer bytes
@@ -10,12 +35,11 @@ import { ConnectionError, type Socket, type SocketAdapter } from "../../src/tran
 export function resetMidFetch(every: number): { adapter: SocketAdapter; resets: () => number } {
   let fetches = 0;
   let resets = 0;
-  const adapter: SocketAdapter = {
-    async connect(o) {
-      const socket: Socket = await (await defaultAdapter()).connect(o);
-      const reader = socket.readable.getReader();
-      let armed = false;
-      const readable = new ReadableStream<Uint8Array>({
+  const adapter = wrapSockets((socket) => {
+    const reader = socket.readable.getReader();
+    let armed = false;
+    return {
+      readable: new ReadableStream<Uint8Array>({
         async pull(c) {
           const { value, done } = await reader.read();
           if (done) return c.close();
@@ -27,18 +51,13 @@ export function resetMidFetch(every: number): { adapter: SocketAdapter; resets: 
           await socket.close();
         },
         cancel: () => socket.close(),
-      });
-      return {
-        readable,
-        closed: socket.closed,
-        close: () => socket.close(),
-        write(bytes) {
-          // A frame is size (4 bytes) then api key (int16): key 1 is Fetch.
-          if (bytes.length > 6 && bytes[4] === 0 && bytes[5] === 1 && ++fetches % every === 0) armed = true;
-          return socket.write(bytes);
-        },
-      };
-    },
-  };
+      }),
+      write(bytes) {
+        // Key 1 is Fetch.
+        if (apiKeyOf(bytes) === 1 && ++fetches % every === 0) armed = true;
+        return socket.write(bytes);
+      },
+    };
+  });
   return { adapter, resets: () => resets };
 }

@@ -10,9 +10,9 @@ import type { ConsumerOptions, ConsumerRecord } from "../../src/consumer/types.t
 import { NoOffsetForPartitionError, OffsetOutOfRangeError } from "../../src/consumer/errors.ts";
 import { CorruptRecordError } from "../../src/protocol/record-batch.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
-import { defaultAdapter } from "../../src/transport/default.ts";
-import { ConnectionError, type SocketAdapter } from "../../src/transport/socket.ts";
+import { ConnectionError } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { apiKeyOf, wrapSockets } from "../helpers/reset-adapter.ts";
 import { createTopic, deleteTopic } from "../helpers/topics.ts";
 
 const enc = new TextEncoder();
@@ -305,26 +305,18 @@ describe("consumer against a real broker", () => {
     // offset fails retriably and must be tried again, not reported to the reader.
     const cutUntil = performance.now() + 4000;
     let cut = 0;
-    const adapter: SocketAdapter = {
-      async connect(o) {
-        const socket = await (await defaultAdapter()).connect(o);
-        return {
-          readable: socket.readable,
-          closed: socket.closed,
-          close: () => socket.close(),
-          write(bytes) {
-            // A frame is size (4 bytes) then api key (int16): 9 is OffsetFetch, 10 FindCoordinator.
-            const key = bytes.length > 6 ? (bytes[4] << 8) | bytes[5] : -1;
-            if ((key === 9 || key === 10) && performance.now() < cutUntil) {
-              cut++;
-              void socket.close();
-              return Promise.reject(new ConnectionError("connection cut by the fault injector"));
-            }
-            return socket.write(bytes);
-          },
-        };
+    const adapter = wrapSockets((socket) => ({
+      write(bytes) {
+        // 9 is OffsetFetch, 10 FindCoordinator.
+        const key = apiKeyOf(bytes);
+        if ((key === 9 || key === 10) && performance.now() < cutUntil) {
+          cut++;
+          void socket.close();
+          return Promise.reject(new ConnectionError("connection cut by the fault injector"));
+        }
+        return socket.write(bytes);
       },
-    };
+    }));
     const c = consumer({ groupId, enableAutoCommit: false, adapter, retries: 1 });
     c.assign([tp]);
     const got = await pollN(c, 8, 30_000);
@@ -340,27 +332,18 @@ describe("consumer against a real broker", () => {
     const tp = { topic: t, partition: 0 };
     const marker = enc.encode("before");
     // Flips one bit of the value in every answer that carries it, as a faulty network path would.
-    const flipping: SocketAdapter = {
-      async connect(o) {
-        const socket = await (await defaultAdapter()).connect(o);
-        const readable = socket.readable.pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, out) {
-              for (let i = 0; i + marker.length <= chunk.length; i++) {
-                if (marker.every((b, j) => chunk[i + j] === b)) chunk[i] ^= 0x20; // "before" -> "Before"
-              }
-              out.enqueue(chunk);
-            },
-          }),
-        );
-        return {
-          readable,
-          closed: socket.closed,
-          close: () => socket.close(),
-          write: (b) => socket.write(b),
-        };
-      },
-    };
+    const flipping = wrapSockets((socket) => ({
+      readable: socket.readable.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, out) {
+            for (let i = 0; i + marker.length <= chunk.length; i++) {
+              if (marker.every((b, j) => chunk[i + j] === b)) chunk[i] ^= 0x20; // "before" -> "Before"
+            }
+            out.enqueue(chunk);
+          },
+        }),
+      ),
+    }));
     const checked = consumer({ adapter: flipping });
     checked.assign([tp]);
     await assert.rejects(pollN(checked, 1, 10_000), (e: unknown) => {

@@ -7,9 +7,9 @@ import { Producer } from "../../src/producer/producer.ts";
 import { DeliveryTimeoutError } from "../../src/producer/errors.ts";
 import type { PersistenceStatus } from "../../src/producer/types.ts";
 import { KafkaError } from "../../src/protocol/errors.ts";
-import { defaultAdapter } from "../../src/transport/default.ts";
-import type { Socket, SocketAdapter } from "../../src/transport/socket.ts";
+import type { SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { apiKeyOf, wrapSockets } from "../helpers/reset-adapter.ts";
 import { createTopic, readPartition, suiteTopics } from "../helpers/topics.ts";
 
 /**
@@ -18,29 +18,23 @@ import { createTopic, readPartition, suiteTopics } from "../helpers/topics.ts";
  */
 function silenceAfterProduce(): SocketAdapter {
   let silent = false;
-  return {
-    async connect(o) {
-      const socket: Socket = await (await defaultAdapter()).connect(o);
-      const reader = socket.readable.getReader();
-      const readable = new ReadableStream<Uint8Array>({
+  return wrapSockets((socket) => {
+    const reader = socket.readable.getReader();
+    return {
+      readable: new ReadableStream<Uint8Array>({
         async pull(c) {
           const { value, done } = await reader.read();
           if (done) return c.close();
           if (!silent) c.enqueue(value);
         },
-      });
-      return {
-        readable,
-        closed: socket.closed,
-        close: () => socket.close(),
-        write(bytes) {
-          // A frame is size (4 bytes) then api key (int16): key 0 is Produce.
-          if (bytes.length > 6 && bytes[4] === 0 && bytes[5] === 0) silent = true;
-          return socket.write(bytes);
-        },
-      };
-    },
-  };
+      }),
+      write(bytes) {
+        // Key 0 is Produce.
+        if (apiKeyOf(bytes) === 0) silent = true;
+        return socket.write(bytes);
+      },
+    };
+  });
 }
 
 describe("persistence status of delivered and failed records", () => {
