@@ -84,28 +84,9 @@ async function topicSize(cluster: Cluster, topic: string): Promise<number> {
 
 /** The drivers of the per-record cases. */
 function drivers(root: string, bootstrap: string, scratch: string): Driver[] {
-  const bin = `${root}node_modules/.bin/`;
-  const ours = (name: string, cmd: string, pre: string[], mode: string): Driver => ({
-    name,
-    ours: true,
-    run: (topic, valueBytes, records) => ({
-      cmd,
-      args: [
-        ...pre,
-        "bench/compare/ours-send.ts",
-        bootstrap,
-        topic,
-        String(valueBytes),
-        mode,
-        String(records),
-      ],
-    }),
-  });
   const out: Driver[] = [];
   for (const mode of ["send", "produce"]) {
-    out.push(ours(`node ${mode}`, `${bin}node`, [], mode));
-    out.push(ours(`deno ${mode}`, `${bin}deno`, ["run", "-A"], mode));
-    out.push(ours(`bun ${mode}`, `${bin}bun`, [], mode));
+    for (const rt of RUNTIMES) out.push(oursDriver(root, bootstrap, rt, mode, `${rt} ${mode}`));
   }
   out.push(javaDriver(root, bootstrap, SEND_LINGER_MS, -1));
   out.push(confluentDriver(root, bootstrap, SEND_LINGER_MS));
@@ -144,7 +125,34 @@ function drivers(root: string, bootstrap: string, scratch: string): Driver[] {
   return out;
 }
 
-/** The Java client's ProducerPerformance; `throughput` -1 for as fast as it goes. */
+const RUNTIMES = ["node", "deno", "bun"] as const;
+
+/** This client through bench/compare/ours-send.ts in `mode`, on `runtime`. */
+function oursDriver(
+  root: string,
+  bootstrap: string,
+  runtime: typeof RUNTIMES[number],
+  mode: string,
+  name: string,
+): Driver {
+  return {
+    name,
+    ours: true,
+    run: (topic, valueBytes, records) => ({
+      cmd: `${root}node_modules/.bin/${runtime}`,
+      args: [
+        ...(runtime === "deno" ? ["run", "-A"] : []),
+        "bench/compare/ours-send.ts",
+        bootstrap,
+        topic,
+        String(valueBytes),
+        mode,
+        String(records),
+      ],
+    }),
+  };
+}
+
 /** librdkafka through confluent-kafka: `produce()` + `poll(0)` + `flush()`, or its latency mode. */
 function confluentDriver(root: string, bootstrap: string, lingerMs: number, mode?: "latency"): Driver {
   return {
@@ -165,6 +173,7 @@ function confluentDriver(root: string, bootstrap: string, lingerMs: number, mode
   };
 }
 
+/** The Java client's ProducerPerformance; `throughput` -1 for as fast as it goes. */
 function javaDriver(root: string, bootstrap: string, lingerMs: number, throughput: number): Driver {
   return {
     name: "java",
@@ -271,22 +280,7 @@ export async function perRecord(
       LATENCY_RECORDS.toLocaleString("en-US")
     }`;
     const latDrivers: Driver[] = [
-      ...["node", "deno", "bun"].map((rt): Driver => ({
-        name: rt,
-        ours: true,
-        run: (topic, valueBytes, records) => ({
-          cmd: `${root}node_modules/.bin/${rt}`,
-          args: [
-            ...(rt === "deno" ? ["run", "-A"] : []),
-            "bench/compare/ours-send.ts",
-            bootstrap,
-            topic,
-            String(valueBytes),
-            "latency",
-            String(records),
-          ],
-        }),
-      })),
+      ...RUNTIMES.map((rt) => oursDriver(root, bootstrap, rt, "latency", rt)),
       javaDriver(root, bootstrap, 0, 1000),
       confluentDriver(root, bootstrap, 0, "latency"),
     ];
@@ -302,23 +296,8 @@ export async function perRecord(
     // Memory: a million sends, not awaited, through a 32 MiB buffer.
     lines.push("", "| memory case | client | records/s | peak RSS MiB |", "| --- | --- | --- | --- |");
     const memLabel = `1 KiB x ${MEMORY_RECORDS.toLocaleString("en-US")}, not awaited, bufferMemory 32 MiB`;
-    for (const [rt, mode] of ["node", "deno", "bun"].flatMap((r) => [[r, "memory"], [r, "memory-produce"]])) {
-      const d: Driver = {
-        name: `${rt} ${mode === "memory" ? "send" : "produce"}`,
-        ours: true,
-        run: (topic, valueBytes, records) => ({
-          cmd: `${root}node_modules/.bin/${rt}`,
-          args: [
-            ...(rt === "deno" ? ["run", "-A"] : []),
-            "bench/compare/ours-send.ts",
-            bootstrap,
-            topic,
-            String(valueBytes),
-            mode,
-            String(records),
-          ],
-        }),
-      };
+    for (const [rt, mode] of RUNTIMES.flatMap((r) => [[r, "memory"], [r, "memory-produce"]] as const)) {
+      const d = oursDriver(root, bootstrap, rt, mode, `${rt} ${mode === "memory" ? "send" : "produce"}`);
       const o = await runOne(cluster, root, d, 1024, MEMORY_RECORDS, memLabel);
       lines.push(
         "failed" in o
