@@ -585,8 +585,9 @@ function writePrim(fn: Fn, w: string, prim: Prim, x: string, mode: FlexMode): st
     case "string":
       return fn.pickStmt(mode, `${w}.compactString(${x})`, `${w}.string(${x})`);
     case "bytes":
-    case "records":
       return fn.pickStmt(mode, `${w}.compactBytes(${x})`, `${w}.bytes(${x})`);
+    case "records":
+      return fn.pickStmt(mode, `${w}.compactRecords(${x})`, `${w}.records(${x})`);
     default:
       return `${w}.${PRIM_METHOD[prim]}(${x});`;
   }

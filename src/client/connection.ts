@@ -3,6 +3,7 @@
  * ApiVersions negotiation.
  */
 import { Writer } from "../protocol/writer.ts";
+import { concatBytes } from "../codec/bytes.ts";
 import { MalformedResponseError, Reader } from "../protocol/reader.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
 import { ConnectionError, type Socket, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
@@ -215,7 +216,7 @@ export class Connection {
     this.#nextCorrelationId = (correlationId + 1) | 0;
     const frame = this.#encode(api, request, version, correlationId);
     if (options.expectResponse === false) {
-      return this.#socket.write(frame).then(() => undefined as Res, (e) => {
+      return this.#write(frame).then(() => undefined as Res, (e) => {
         this.#fail(e instanceof Error ? e : new ConnectionError(String(e)));
         throw e;
       });
@@ -238,9 +239,7 @@ export class Connection {
         reject,
         timer,
       });
-      this.#socket.write(frame).catch((e) =>
-        this.#fail(e instanceof Error ? e : new ConnectionError(String(e)))
-      );
+      this.#write(frame).catch((e) => this.#fail(e instanceof Error ? e : new ConnectionError(String(e))));
     });
   }
 
@@ -250,16 +249,25 @@ export class Connection {
     await this.closed;
   }
 
-  #encode<Req>(api: Api<Req, unknown>, request: Req, version: number, correlationId: number): Uint8Array {
-    // Start at the size of this API's last request, so big Produce requests do not grow by doubling.
+  /** A request frame: one array, or pieces (a Produce request's large batches are referenced, not copied). */
+  #encode<Req>(api: Api<Req, unknown>, request: Req, version: number, correlationId: number): Uint8Array[] {
+    // Start at the size of this API's last request, so big requests do not grow by doubling.
     const w = new Writer(this.#lastSize[api.key] ?? 128);
     const sizeAt = w.reserveInt32();
     w.int16(api.key).int16(version).int32(correlationId).string(this.#clientId);
     if (api.requestHeaderVersion(version) >= 2) w.taggedFields();
     api.encodeRequest(w, request, version);
-    w.patchInt32(sizeAt, w.offset - 4);
+    w.patchInt32(sizeAt, w.length - 4);
     this.#lastSize[api.key] = w.offset + (w.offset >> 3);
-    return w.finish();
+    return w.chunks();
+  }
+
+  /** Writes a frame's pieces in order: gathered by the socket when it can, else joined into one write. */
+  #write(frame: Uint8Array[]): Promise<void> {
+    const socket = this.#socket;
+    if (frame.length === 1) return socket.write(frame[0]);
+    if (socket.writev !== undefined) return socket.writev(frame);
+    return socket.write(concatBytes(frame));
   }
 
   async #negotiate(timeoutMs: number): Promise<void> {

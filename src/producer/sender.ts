@@ -478,7 +478,9 @@ export class Sender {
       if (offset >= 0n) offset += 1n;
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], null, md, status);
     }
-    this.#acc.recycle(b);
+    // With acks=0 "done" means handed to the socket, which may still hold the batch's bytes (requests
+    // reference large batches rather than copy them): such a buffer is left to the collector.
+    if (this.#o.acks !== 0) this.#acc.recycle(b);
   }
 
   #failBatch(s: PartitionState, b: ProducerBatch, err: Error): void {
@@ -489,7 +491,8 @@ export class Sender {
     for (let i = 0; i < b.count; i++) {
       this.#settleOne(s.topic, s.partition, b.acks[i], b.slots[i], marked, null, marked.persisted);
     }
-    this.#acc.recycle(b);
+    // A batch that went out may still be in a closing socket's queue: only a never-sent one is reused.
+    if (b.encoded === undefined) this.#acc.recycle(b);
   }
 
   #failAllQueued(err: Error): void {

@@ -1,10 +1,17 @@
 /**
  * A growable big-endian byte writer for Kafka's wire format.
  *
- * One buffer grows by doubling; `finish()` returns a view of the written bytes without copying.
+ * One buffer grows by doubling; `finish()` returns a view of the written bytes without copying. Large record
+ * batches are not copied in at all: `records()` keeps a reference, and `chunks()` hands out the frame as
+ * pieces for the socket to write in order.
  */
 
+import { concatBytes } from "../codec/bytes.ts";
+
 const encoder = new TextEncoder();
+
+/** From this size on `records()` references a batch instead of copying it. */
+const REFERENCE_MIN_BYTES = 16 * 1024;
 
 /** A tagged field to write at the end of a flexible struct: its tag and already-encoded bytes. */
 export interface RawTaggedField {
@@ -25,8 +32,12 @@ export interface RawTaggedField {
 export class Writer {
   #buf: Uint8Array;
   #view: DataView;
-  /** Bytes written so far. */
+  /** Bytes written so far into the writer's own buffer (positions for `patchInt32` and `slice`). */
   offset = 0;
+  /** Where, in the own buffer, each referenced chunk goes; `null` until `records()` references one. */
+  #cuts: number[] | null = null;
+  #refs: Uint8Array[] = [];
+  #refBytes = 0;
 
   /** Starts with room for `initialCapacity` bytes; grows by doubling. */
   constructor(initialCapacity = 256) {
@@ -46,9 +57,30 @@ export class Writer {
     this.#view = new DataView(next.buffer);
   }
 
-  /** The written bytes, as a view over the internal buffer (no copy). */
+  /** Every byte of the message so far: the own buffer's plus the referenced chunks'. */
+  get length(): number {
+    return this.offset + this.#refBytes;
+  }
+
+  /** The written bytes as one array: a view over the own buffer, or a joined copy if chunks are referenced. */
   finish(): Uint8Array {
-    return this.#buf.subarray(0, this.offset);
+    if (this.#cuts === null) return this.#buf.subarray(0, this.offset);
+    return concatBytes(this.chunks());
+  }
+
+  /** The written bytes as pieces to send in order: own-buffer views between the referenced chunks. */
+  chunks(): Uint8Array[] {
+    const cuts = this.#cuts;
+    if (cuts === null) return [this.#buf.subarray(0, this.offset)];
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (let i = 0; i < cuts.length; i++) {
+      if (cuts[i] > from) out.push(this.#buf.subarray(from, cuts[i]));
+      out.push(this.#refs[i]);
+      from = cuts[i];
+    }
+    if (this.offset > from) out.push(this.#buf.subarray(from, this.offset));
+    return out;
   }
 
   /** Signed 8-bit integer. */
@@ -203,6 +235,30 @@ export class Writer {
   compactBytes(b: Uint8Array | null): this {
     if (b === null) return this.uvarint(0);
     return this.uvarint(b.length + 1).raw(b);
+  }
+
+  /**
+   * int32-length record batches; `null` writes length -1. A large batch is referenced, not copied: its bytes
+   * must not change until the message has been written.
+   */
+  records(b: Uint8Array | null): this {
+    if (b === null) return this.int32(-1);
+    return this.int32(b.length).#reference(b);
+  }
+
+  /** Compact (uvarint length + 1) record batches; `null` writes 0. Referenced like `records()`. */
+  compactRecords(b: Uint8Array | null): this {
+    if (b === null) return this.uvarint(0);
+    return this.uvarint(b.length + 1).#reference(b);
+  }
+
+  #reference(b: Uint8Array): this {
+    // Copying a small batch costs less than one more piece for the socket to gather.
+    if (b.length < REFERENCE_MIN_BYTES) return this.raw(b);
+    (this.#cuts ??= []).push(this.offset);
+    this.#refs.push(b);
+    this.#refBytes += b.length;
+    return this;
   }
 
   /** Varint-length bytes as in record fields; `null` writes -1. */

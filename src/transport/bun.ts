@@ -179,6 +179,11 @@ class BunSocketState {
     return {
       readable: this.readable,
       write: (bytes) => this.#write(bytes),
+      writev: (chunks) => {
+        // Queued in order; the last settles once all of them are with the kernel.
+        for (let i = 0; i < chunks.length - 1; i++) this.#write(chunks[i]).catch(() => {});
+        return this.#write(chunks[chunks.length - 1]);
+      },
       close: () => {
         if (!this.#done) sock.end();
         const timer = setTimeout(() => sock.terminate(), 1000);

@@ -102,6 +102,18 @@ function wrap(sock: net.Socket, tlsPeer?: { host: string; port: number }): Socke
       if (sock.write(bytes)) return Promise.resolve();
       return new Promise((resolve, reject) => drainWaiters.push({ resolve, reject }));
     },
+    writev(chunks: readonly Uint8Array[]): Promise<void> {
+      if (sock.destroyed || !sock.writable) {
+        return Promise.reject(failure ?? new ConnectionError("socket is closed"));
+      }
+      // Corked, the pieces leave in one gathered write.
+      sock.cork();
+      let below = true;
+      for (const c of chunks) below = sock.write(c);
+      sock.uncork();
+      if (below) return Promise.resolve();
+      return new Promise((resolve, reject) => drainWaiters.push({ resolve, reject }));
+    },
     close(): Promise<void> {
       // Once everything written is with the kernel (which still delivers it), nothing more is wanted
       // from the peer: do not wait for its FIN, which a broker holding a long-poll Fetch sends late.

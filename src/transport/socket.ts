@@ -39,6 +39,12 @@ export interface Socket {
   readonly readable: ReadableStream<Uint8Array>;
   /** Resolves when the runtime has accepted all the bytes (this is where backpressure lives). */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: writes the pieces of one frame in order, as `write` would their concatenation. The runtime
+   * may hold the arrays until they are sent, so they are not copied. Without it the pieces are joined
+   * into one `write`, so an adapter that looks at whole frames keeps seeing whole frames.
+   */
+  writev?(chunks: readonly Uint8Array[]): Promise<void>;
   /** Closes both directions. Safe to call more than once. */
   close(): Promise<void>;
   /** Resolves when the socket is closed, for whatever reason. */

@@ -7,6 +7,9 @@ import type { RecordMetadata } from "../../src/producer/types.ts";
 import { ProducerClosedError } from "../../src/producer/errors.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { createTopic, readPartition, suiteTopics } from "../helpers/topics.ts";
+import { apiKeyOf, wrapSockets } from "../helpers/reset-adapter.ts";
+import { defaultAdapter } from "../../src/transport/default.ts";
+import type { SocketAdapter } from "../../src/transport/socket.ts";
 
 const dec = new TextDecoder();
 
@@ -89,6 +92,84 @@ describe("producer, one call per record", () => {
     }
     const back = await readPartition(suite.cluster, t, 1, 1500);
     assert.deepEqual(back.slice(0, 3).map((r) => dec.decode(r.key!)), ["1", "3", "5"]);
+  });
+
+  // Requests reference large batches instead of copying them, and a finished batch's buffer is reused:
+  // every byte must still arrive as sent, whether the socket gathers the pieces or takes whole frames.
+  describe("large batches go out by reference", () => {
+    const RECORDS = 800;
+    const valueOf = (i: number) => {
+      const v = new Uint8Array(2048);
+      for (let j = 0; j < v.length; j++) v[j] = (i * 31 + j * 7) & 0xff;
+      new DataView(v.buffer).setUint32(0, i);
+      return v;
+    };
+    async function produceAndCheck(name: string, options: Record<string, unknown>): Promise<void> {
+      const t = await topic(name, 2);
+      // 64 KiB batches, about 25 per partition.
+      const producer = new Producer({ bootstrapServers: bootstrap(), batchSize: 64 * 1024, ...options });
+      try {
+        // In waves: the batches of a wave are built into the buffers the previous wave's batches freed.
+        for (let i = 0; i < RECORDS; i++) {
+          producer.send({ topic: t, partition: i % 2, value: valueOf(i) });
+          if (i % 100 === 99) await producer.flush();
+        }
+      } finally {
+        await producer.close();
+      }
+      for (const partition of [0, 1]) {
+        const back = await readPartition(suite.cluster, t, partition, RECORDS / 2);
+        assert.equal(back.length, RECORDS / 2);
+        for (let k = 0; k < back.length; k++) {
+          assert.deepEqual(
+            back[k].value,
+            valueOf(2 * k + partition),
+            `record ${k} of partition ${partition}`,
+          );
+        }
+      }
+    }
+
+    it("through the runtime's socket, which gathers the pieces", () => produceAndCheck("by-ref", {}));
+
+    it("with acks=0, where a batch is done once a socket that holds on to the pieces has them", () => {
+      // Accepts at once and writes 20 ms later, as a runtime may under backpressure: were the buffers of
+      // batches "done" at acceptance reused, what finally went out would be other batches' bytes.
+      const adapter: SocketAdapter = {
+        async connect(o) {
+          const socket = await (await defaultAdapter()).connect(o);
+          let queue = Promise.resolve();
+          const later = (write: () => Promise<void>) => {
+            queue = queue.then(() => new Promise((r) => setTimeout(r, 20))).then(write);
+            return Promise.resolve();
+          };
+          return {
+            readable: socket.readable,
+            closed: socket.closed,
+            close: () => queue.then(() => socket.close()),
+            write: (bytes) => later(() => socket.write(bytes)),
+            writev: (chunks) => later(() => socket.writev!(chunks)),
+          };
+        },
+      };
+      return produceAndCheck("by-ref-acks0", { acks: 0, adapter });
+    });
+
+    it("through an adapter without writev, which is handed whole frames", async () => {
+      let produceFrames = 0;
+      const torn: number[] = [];
+      const adapter = wrapSockets((socket) => ({
+        write(bytes) {
+          const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(0);
+          if (size + 4 !== bytes.length) torn.push(bytes.length);
+          if (apiKeyOf(bytes) === 0) produceFrames++;
+          return socket.write(bytes);
+        },
+      }));
+      await produceAndCheck("by-ref-joined", { adapter });
+      assert.deepEqual(torn, [], "every write is one whole frame");
+      assert.ok(produceFrames > 0);
+    });
   });
 
   it("an aborted writable drops its records from open batches and keeps the others'", async () => {

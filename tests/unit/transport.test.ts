@@ -50,6 +50,35 @@ describe(`socket adapter (${detectRuntime()})`, () => {
     await sock.closed;
   });
 
+  it("writev sends the pieces of each call in order, interleaved with plain writes", async () => {
+    const port = await listen((s) => s.pipe(s));
+    const sock = await (await defaultAdapter()).connect({ host: "127.0.0.1", port });
+    assert.equal(typeof sock.writev, "function", "the runtime's adapter gathers pieces");
+    const data = new Uint8Array(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 10)) & 0xff;
+    const reading = readAll(sock, data.length);
+    const writes: Promise<void>[] = [];
+    // Uneven pieces, some tiny, some larger than a socket buffer, without waiting between calls.
+    let off = 0;
+    for (let call = 0; off < data.length; call++) {
+      if (call % 3 === 2) {
+        writes.push(sock.write(data.subarray(off, off + 5000)));
+        off += 5000;
+        continue;
+      }
+      const pieces: Uint8Array[] = [];
+      for (const size of [3, 400_000, 1, 70_000, 250_000]) {
+        pieces.push(data.subarray(off, off + size));
+        off += size;
+      }
+      writes.push(sock.writev!(pieces));
+    }
+    await Promise.all(writes);
+    const back = await reading;
+    assert.ok(back.every((b, i) => b === data[i]), "echoed bytes differ");
+    await sock.close();
+  });
+
   it("refused connections fail with ConnectionError", async () => {
     const port = await listen(() => {});
     await new Promise<void>((r) => servers.pop()!.close(() => r()));

@@ -179,6 +179,47 @@ describe("strings, bytes and arrays", () => {
   });
 });
 
+describe("record batches by reference", () => {
+  const batch = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 1) & 0xff);
+
+  it("references large batches and copies small ones; chunks() and finish() hold the same bytes", () => {
+    const big1 = batch(20_000, 3);
+    const big2 = batch(70_000, 5);
+    const small = batch(100, 7);
+    const w = new Writer(8);
+    const at = w.reserveInt32();
+    w.int16(0).records(big1).compactRecords(small).string("between").compactRecords(big2).records(null);
+    w.patchInt32(at, w.length - 4);
+    const chunks = w.chunks();
+    // The big batches are the caller's own arrays, not copies.
+    assert.ok(chunks.includes(big1) && chunks.includes(big2));
+    assert.ok(!chunks.includes(small));
+    assert.equal(w.length, 4 + 2 + 4 + 20_000 + 1 + 100 + 9 + 3 + 70_000 + 4);
+    const joined = w.finish();
+    assert.equal(joined.length, w.length);
+    assert.deepEqual(Array.from(joined), chunks.flatMap((c) => Array.from(c)));
+    const r = new Reader(joined);
+    assert.equal(r.int32(), w.length - 4);
+    assert.equal(r.int16(), 0);
+    assert.deepEqual(r.bytes(), big1);
+    assert.deepEqual(r.compactBytes(), small);
+    assert.equal(r.string(), "between");
+    assert.deepEqual(r.compactBytes(), big2);
+    assert.equal(r.bytes(), null);
+    assert.equal(r.remaining, 0);
+  });
+
+  it("a patch after the buffer grew lands in what chunks() returns", () => {
+    const w = new Writer(4);
+    const at = w.reserveInt32();
+    w.records(batch(16_384, 11));
+    for (let i = 0; i < 1000; i++) w.int32(i); // grows the own buffer after the cut
+    w.patchInt32(at, 0x01020304);
+    const first = w.chunks()[0];
+    assert.deepEqual(Array.from(first.subarray(0, 8)), [1, 2, 3, 4, 0, 0, 0x40, 0]);
+  });
+});
+
 describe("uuid and tagged fields", () => {
   it("uuid round-trips through Kafka's base64 form", () => {
     const bytes = Uint8Array.from({ length: 16 }, (_, i) => i * 17);

@@ -162,8 +162,8 @@ function writeProduceTopicProduceData(w: Writer, v: ProduceTopicProduceData, ver
 function writeProducePartitionProduceData(w: Writer, v: ProducePartitionProduceData, version: number): void {
   const flexible = version >= 9;
   w.int32(v.index);
-  if (flexible) w.compactBytes(v.records);
-  else w.bytes(v.records);
+  if (flexible) w.compactRecords(v.records);
+  else w.records(v.records);
   if (flexible) {
     w.uvarint(0);
   }
