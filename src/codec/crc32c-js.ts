@@ -28,8 +28,15 @@ function buildTable(): Int32Array {
 /** Table `k` (entries `k*256 .. k*256+255`) is the CRC of a byte followed by `k` zero bytes. */
 const TABLE = buildTable();
 
+/** Whether 32-bit words read through an Int32Array come out little-endian (every mainstream CPU). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Below this many bytes the byte-wise loop is as fast or faster (a word view costs an allocation; Bun gains nothing from words). */
+const WORDS_MIN = 2048;
+
 /** CRC32C of `data` as an unsigned 32-bit number, computed in JavaScript. */
 export function crc32cJs(data: Uint8Array): number {
+  if (LITTLE_ENDIAN && data.length >= WORDS_MIN) return crc32cWords(data);
   const t = TABLE;
   const n = data.length;
   const end = n - (n & 15);
@@ -44,5 +51,34 @@ export function crc32cJs(data: Uint8Array): number {
       t[data[i + 15]];
   }
   for (; i < n; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/**
+ * The same sum reading four 32-bit words per step instead of sixteen bytes (fewer loads and bounds
+ * checks: about 20% faster on V8). Bytes before the first 4-aligned address and after the last whole step
+ * go one at a time.
+ */
+function crc32cWords(data: Uint8Array): number {
+  const t = TABLE;
+  const n = data.length;
+  let c = -1;
+  let i = 0;
+  const head = (4 - (data.byteOffset & 3)) & 3;
+  for (; i < head; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  const words = ((n - head) >>> 4) << 2;
+  const w = new Int32Array(data.buffer, data.byteOffset + head, words);
+  for (let j = 0; j < words; j += 4) {
+    const a = c ^ w[j];
+    const b = w[j + 1];
+    const d = w[j + 2];
+    const e = w[j + 3];
+    c = t[3840 + (a & 0xff)] ^ t[3584 + ((a >>> 8) & 0xff)] ^ t[3328 + ((a >>> 16) & 0xff)] ^
+      t[3072 + (a >>> 24)] ^ t[2816 + (b & 0xff)] ^ t[2560 + ((b >>> 8) & 0xff)] ^
+      t[2304 + ((b >>> 16) & 0xff)] ^ t[2048 + (b >>> 24)] ^ t[1792 + (d & 0xff)] ^
+      t[1536 + ((d >>> 8) & 0xff)] ^ t[1280 + ((d >>> 16) & 0xff)] ^ t[1024 + (d >>> 24)] ^
+      t[768 + (e & 0xff)] ^ t[512 + ((e >>> 8) & 0xff)] ^ t[256 + ((e >>> 16) & 0xff)] ^ t[e >>> 24];
+  }
+  for (i = head + words * 4; i < n; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }

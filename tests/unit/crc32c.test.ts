@@ -84,6 +84,16 @@ describe("crc32c in JavaScript", () => {
       if (n <= 200 || n === 8192) assert.equal(js, referenceCrc32c(data), `length ${n}`);
     }
   });
+
+  it("reads words at every alignment and every tail length once inputs are long enough for it", () => {
+    const pool = randomBytes(8192, 777);
+    for (let at = 0; at < 4; at++) {
+      for (let n = 2040; n <= 2080; n++) {
+        const data = pool.subarray(at, at + n);
+        assert.equal(crc32cJs(data), referenceCrc32c(data), `length ${n} at offset ${at}`);
+      }
+    }
+  });
 });
 
 /** Deterministic pseudo-random bytes (xorshift32). */
