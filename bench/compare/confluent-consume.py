@@ -2,7 +2,9 @@
 # with consume() in batches, the Java default fetch sizes. Counts from its first record, as the other
 # drivers do. Prints one JSON result line.
 #
-#   python confluent-consume.py <bootstrap> <topic> <expected> <valueBytes> <compression>
+#   python confluent-consume.py <bootstrap> <topic> <expected> <valueBytes> <compression> [check-crcs]
+#
+# check-crcs: check.crcs=true (librdkafka's default is false; the Java client and this client check).
 import json
 import sys
 import time
@@ -10,7 +12,9 @@ import time
 from confluent_kafka import Consumer
 
 bootstrap, topic, expected, value_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+check_crcs = len(sys.argv) > 6 and sys.argv[6] == "check-crcs"
 c = Consumer({
+    "check.crcs": check_crcs,
     "bootstrap.servers": bootstrap,
     "group.id": f"bench-confluent-{time.time()}",
     "auto.offset.reset": "earliest",
@@ -49,7 +53,7 @@ c.close()
 after = records - first_count
 rate = after / (last - first) if after > 0 and last > first else float("inf")
 print(json.dumps({
-    "client": "librdkafka (confluent-kafka)",
+    "client": "librdkafka (confluent-kafka)" + (", check.crcs" if check_crcs else ""),
     "records": records,
     "bytes": nbytes,
     "seconds": records / rate,
