@@ -20,9 +20,12 @@ export interface ProduceResult {
 export const CHUNK = 1_000;
 export const CONCURRENCY = 4;
 
-/** Records for a case: about 50 MB of values, at least 50,000 records. */
+/**
+ * Records for a case: about 200 MB of values, at least 200,000 records. Shorter runs (50 MB took a
+ * tenth of a second) mostly measured how soon each runtime's JIT warmed up, and varied by a third.
+ */
 export function recordCount(valueBytes: number): number {
-  return Math.max(50_000, Math.floor(50_000_000 / valueBytes / CHUNK) * CHUNK);
+  return Math.max(200_000, Math.floor(200_000_000 / valueBytes / CHUNK) * CHUNK);
 }
 
 /** A value of `n` bytes that compresses about as well as typical JSON. */
