@@ -88,7 +88,7 @@ for (const [label, value] of [["1 KiB", value1k], ["100 B", value100]] as const)
         const partition = router.route(info, undefined, prepared, "record");
         const s = acc.state("events", partition);
         if (!states.includes(s)) states.push(s);
-        acc.append(s, prepared, prepared.bytes, ack, i, 256 * 1024, 0, 120_000);
+        acc.append(s, prepared, prepared.bytes, ack, i, 256 * 1024, 120_000);
       }
       for (const s of states) for (const batch of s.queue) batch.builder.build(header);
     },

@@ -1,6 +1,7 @@
 /** Per-partition batches of records waiting to be sent, and the memory they may take. */
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder, type RecordHeader } from "../protocol/record-batch.ts";
 import type { RecordMetadata } from "./types.ts";
+import { runNow } from "./run-clock.ts";
 
 /**
  * A batch takes new records for at most this long after it opened (beyond that a new batch opens): a
@@ -221,15 +222,15 @@ export class Accumulator {
     ack: Ack | null,
     slot: number,
     batchSize: number,
-    now: number,
     deliveryTimeoutMs: number,
   ): ProducerBatch {
     const q = s.queue;
     let batch = q.length > 0 ? q[q.length - 1] : undefined;
     if (
       !batch || batch.encoded !== undefined || (batch.builder.count > 0 && batch.bytes + bytes > batchSize) ||
-      now - batch.createdAt > MAX_BATCH_FILL_MS
+      runNow() - batch.createdAt > MAX_BATCH_FILL_MS
     ) {
+      const now = performance.now();
       if (batch) s.lastBatchBytes = batch.builder.sizeInBytes;
       // Room for as much as the last batch took (a busy partition fills whole batches), at least this record.
       const capacity = Math.max(bytes, Math.min(s.lastBatchBytes, batchSize + bytes));

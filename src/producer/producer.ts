@@ -35,6 +35,7 @@ import { producerWritable } from "./writable.ts";
 import { FORCE_CLASSIC_TRANSACTIONS, TransactionManager } from "./transactions.ts";
 import type { Transaction, TransactionOffset } from "./transaction-types.ts";
 import { runTransaction } from "./transaction-scope.ts";
+import { runNow } from "./run-clock.ts";
 import {
   transactionalWritable,
   type TransactionalWritableOptions,
@@ -439,7 +440,7 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       ack,
       slot,
       where,
-      performance.now() + this.#o.maxBlockMs,
+      runNow() + this.#o.maxBlockMs,
       txn?.generation,
       this.#sender.started ? info : undefined,
     );

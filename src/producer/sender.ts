@@ -107,7 +107,6 @@ export class Sender {
       ack,
       slot,
       o.batchSize,
-      performance.now(),
       o.deliveryTimeoutMs,
     );
     this.#outstanding++;

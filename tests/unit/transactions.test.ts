@@ -104,8 +104,8 @@ describe("epoch bump (KIP-360)", () => {
     idem.epoch = 4;
     const s = acc.state("t", 0);
     const rec = { key: null, value: null, timestamp: 0 };
-    acc.append(s, rec, 30, null, 0, 10, 0, 1000);
-    acc.append(s, rec, 30, null, 0, 10, 0, 1000);
+    acc.append(s, rec, 30, null, 0, 10, 1000);
+    acc.append(s, rec, 30, null, 0, 10, 1000);
     s.queue[0].encoded = new Uint8Array(1); // sent before, under epoch 4
     s.nextSequence = 9;
     s.acked = true;
