@@ -115,7 +115,8 @@ export class Backlog {
     this.size++;
     if (w.info !== undefined) {
       this.#enter(w);
-      this.#pump();
+      // Behind another waiting record it cannot go first: only a new head may move at once.
+      if (this.#queue.length - this.#head === 1) this.#pump();
       return p;
     }
     const list = this.#byTopic.get(w.topic);
