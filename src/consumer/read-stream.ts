@@ -70,7 +70,7 @@ export function openStream<K, V>(
         for (let i = 0; i < batch.length; i++) {
           const r = batch[i];
           const size = bytes ? recordBytes(r) : 1;
-          tracker.enqueued(from[i], r.offset + 1n, size);
+          tracker.enqueued(from[i], r.offset, size);
           controller.enqueue(r);
           delivered++;
           want -= size;

@@ -28,13 +28,17 @@ export class StreamTracker implements DeliveryTracker {
   readonly #highWaterMark: number;
   #states: PartitionState[] = [];
   #epochs: number[] = [];
-  #next: bigint[] = [];
+  /** Each record's own offset (the record's bigint, not a new one). */
+  #offsets: bigint[] = [];
   #sizes: number[] = [];
   #head = 0;
   /** Sum of `#sizes` from `#head` on. */
   #queued = 0;
-  /** The last record the reader took: counted as accepted once the reader takes another (or at close). */
-  #pending: { state: PartitionState; epoch: number; next: bigint } | undefined;
+  /**
+   * Whether the record at `#head - 1`, the last one the reader took, is pending: counted as accepted once
+   * the reader takes another (or at close).
+   */
+  #pending = false;
 
   /** `queue` is the stream's controller; `highWaterMark` in its own unit (records or bytes). */
   constructor(subs: SubscriptionState, queue: StreamQueue, highWaterMark: number) {
@@ -43,11 +47,11 @@ export class StreamTracker implements DeliveryTracker {
     this.#highWaterMark = highWaterMark;
   }
 
-  /** A record of `s` (the position after it: `next`), of `size` units, was enqueued. */
-  enqueued(s: PartitionState, next: bigint, size: number): void {
+  /** A record of `s` at `offset`, of `size` units, was enqueued. */
+  enqueued(s: PartitionState, offset: bigint, size: number): void {
     this.#states.push(s);
     this.#epochs.push(s.epoch);
-    this.#next.push(next);
+    this.#offsets.push(offset);
     this.#sizes.push(size);
     this.#queued += size;
   }
@@ -56,32 +60,53 @@ export class StreamTracker implements DeliveryTracker {
   sync(): void {
     const desired = this.#queue.desiredSize;
     const inQueue = desired === null ? 0 : Math.max(0, this.#highWaterMark - desired);
+    const states = this.#states;
+    const epochs = this.#epochs;
+    // Of a run of one partition's records taken together only the last accepted one matters: accepting
+    // where a run ends costs one look-up per run instead of one (and a new bigint) per record.
+    let last = this.#pending ? this.#head - 1 : -1;
+    let runStart = last;
     while (this.#head < this.#sizes.length && this.#queued > inQueue) {
-      if (this.#pending) this.#acceptPending();
       const h = this.#head++;
       this.#queued -= this.#sizes[h];
-      this.#pending = { state: this.#states[h], epoch: this.#epochs[h], next: this.#next[h] };
+      if (last >= 0 && (states[last] !== states[h] || epochs[last] !== epochs[h])) {
+        this.#accept(last);
+        runStart = h;
+      } else if (last < 0) runStart = h;
+      last = h;
+    }
+    if (last >= 0) {
+      this.#pending = true;
+      // The run still going: all of it but its last record (pending) is accepted.
+      if (last > runStart) this.#accept(last - 1);
     }
     if (this.#head > 4096 && this.#head * 2 > this.#sizes.length) {
-      this.#states = this.#states.slice(this.#head);
-      this.#epochs = this.#epochs.slice(this.#head);
-      this.#next = this.#next.slice(this.#head);
-      this.#sizes = this.#sizes.slice(this.#head);
-      this.#head = 0;
+      // Keep the pending record (at head - 1).
+      const from = this.#head - 1;
+      this.#states = states.slice(from);
+      this.#epochs = epochs.slice(from);
+      this.#offsets = this.#offsets.slice(from);
+      this.#sizes = this.#sizes.slice(from);
+      this.#head = 1;
     }
   }
 
   /** Up to the last record the reader took, or what was accepted. */
   consumedAt(s: PartitionState): { offset: bigint; leaderEpoch: number } | null {
-    const p = this.#pending;
-    if (p && p.state === s && p.epoch === s.epoch) return { offset: p.next, leaderEpoch: -1 };
+    const p = this.#head - 1;
+    if (this.#pending && this.#states[p] === s && this.#epochs[p] === s.epoch) {
+      return { offset: this.#offsets[p] + 1n, leaderEpoch: -1 };
+    }
     return s.accepted === null ? null : { offset: s.accepted, leaderEpoch: s.acceptedEpoch };
   }
 
   /** Everything the reader took is processed. */
   acceptAll(): void {
     this.sync();
-    if (this.#pending) this.#acceptPending();
+    if (this.#pending) {
+      this.#pending = false;
+      this.#accept(this.#head - 1);
+    }
   }
 
   /** Whether records of `s` wait in the stream's queue. */
@@ -108,22 +133,18 @@ export class StreamTracker implements DeliveryTracker {
    */
   rewind(): Map<PartitionState, bigint> {
     const back = new Map<PartitionState, bigint>();
-    const note = (s: PartitionState, epoch: number, next: bigint) => {
-      if (this.#subs.isCurrentAt(s, epoch) && !back.has(s)) back.set(s, next - 1n);
-    };
-    const p = this.#pending;
-    if (p) note(p.state, p.epoch, p.next);
-    for (let i = this.#head; i < this.#sizes.length; i++) {
-      note(this.#states[i], this.#epochs[i], this.#next[i]);
+    const from = this.#pending ? this.#head - 1 : this.#head;
+    for (let i = from; i < this.#sizes.length; i++) {
+      const s = this.#states[i];
+      if (this.#subs.isCurrentAt(s, this.#epochs[i]) && !back.has(s)) back.set(s, this.#offsets[i]);
     }
     return back;
   }
 
-  #acceptPending(): void {
-    const p = this.#pending!;
-    this.#pending = undefined;
-    // A seek or revocation since: the record no longer says anything about the partition's progress.
-    if (!this.#subs.isCurrentAt(p.state, p.epoch)) return;
-    this.#subs.accept(p.state, p.next, -1);
+  /** The record at `i` is processed: its partition's progress moves past it, unless a seek came since. */
+  #accept(i: number): void {
+    const s = this.#states[i];
+    if (!this.#subs.isCurrentAt(s, this.#epochs[i])) return;
+    this.#subs.accept(s, this.#offsets[i] + 1n, -1);
   }
 }

@@ -78,8 +78,8 @@ describe("stream tracker", () => {
     const { subs, a, b } = setup();
     const q = new Queue(10);
     const t = new StreamTracker(subs, q, 10);
-    for (const [s, next] of [[a, 1n], [b, 1n], [a, 2n]] as const) {
-      t.enqueued(s, next, 1);
+    for (const [s, offset] of [[a, 0n], [b, 0n], [a, 1n]] as const) {
+      t.enqueued(s, offset, 1);
       q.queued++;
     }
     t.sync();
@@ -101,12 +101,34 @@ describe("stream tracker", () => {
     assert.equal(a.accepted, 2n, "at close the last record taken counts too");
   });
 
+  it("many records of two partitions taken at once: each partition accepted up to its last record but the one taken last", () => {
+    const { subs, a, b } = setup();
+    const q = new Queue(10);
+    const t = new StreamTracker(subs, q, 10);
+    for (const [s, offset] of [[a, 0n], [a, 1n], [a, 2n], [b, 0n], [b, 1n], [a, 3n]] as const) {
+      t.enqueued(s, offset, 1);
+      q.queued++;
+    }
+    q.queued = 1; // took a@0-2, b@0 and b@1
+    t.sync();
+    assert.equal(a.accepted, 3n, "a@0-2 were followed by b's records");
+    assert.equal(b.accepted, 1n, "b@1 is in the reader's hands");
+    assert.deepEqual(t.consumedAt(b), { offset: 2n, leaderEpoch: -1 });
+    q.queued = 0; // took a@3
+    t.sync();
+    assert.equal(b.accepted, 2n);
+    assert.equal(a.accepted, 3n);
+    assert.deepEqual(t.consumedAt(a), { offset: 4n, leaderEpoch: -1 });
+    t.acceptAll();
+    assert.equal(a.accepted, 4n);
+  });
+
   it("a seek makes records already queued say nothing about the partition's progress", () => {
     const { subs, a } = setup();
     const q = new Queue(10);
     const t = new StreamTracker(subs, q, 10);
+    t.enqueued(a, 0n, 1);
     t.enqueued(a, 1n, 1);
-    t.enqueued(a, 2n, 1);
     q.queued = 2;
     subs.setPosition(a, 100n);
     q.queued = 0;
@@ -119,8 +141,8 @@ describe("stream tracker", () => {
     const { subs, a, b } = setup();
     const q = new Queue(10);
     const t = new StreamTracker(subs, q, 10);
-    for (const [s, next] of [[a, 1n], [a, 2n], [b, 1n], [a, 3n]] as const) {
-      t.enqueued(s, next, 1);
+    for (const [s, offset] of [[a, 0n], [a, 1n], [b, 0n], [a, 2n]] as const) {
+      t.enqueued(s, offset, 1);
       q.queued++;
     }
     q.queued = 2; // a@0 processed, a@1 taken (its sink failed on it), b@0 and a@2 queued
@@ -134,8 +156,8 @@ describe("stream tracker", () => {
     const { subs, a } = setup();
     const q = new Queue(100);
     const t = new StreamTracker(subs, q, 100);
+    t.enqueued(a, 0n, 40);
     t.enqueued(a, 1n, 40);
-    t.enqueued(a, 2n, 40);
     q.queued = 40; // one record of 40 bytes left
     t.sync();
     assert.deepEqual(t.consumedAt(a), { offset: 1n, leaderEpoch: -1 });
