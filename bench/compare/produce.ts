@@ -8,8 +8,8 @@
 //   node bench/compare/produce.ts [--quick] [--runs 3] [--per-record-only | --batch-only]
 //                                 [--cases 1024:-1:5:none,100:1:0:gzip]
 //
-// --quick: one run of each per-record case, and only the 1 KiB acks=all sendBatch cases. Without it each
-// per-record case runs --runs times (default 3), interleaved, and the median counts.
+// --quick: one run of each case, and only the 1 KiB acks=all sendBatch cases. Without it each case runs
+// --runs times (default 3), interleaved, and the median counts.
 
 // Starts the local broker when KAFKA_BOOTSTRAP is unset.
 import { spawnSync } from "node:child_process";
@@ -65,7 +65,9 @@ const broker = benchBroker();
 const bootstrap = broker.bootstrap;
 const cluster = new Cluster({ bootstrapServers: bootstrap });
 
-type Row = { c: ProduceCase; results: Map<string, ProduceResult | { unsupported: string }> };
+/** A driver's runs of one case: records/s of each, or why it could not run. */
+type Outcome = { rates: number[]; mbPerRecord: number } | { unsupported: string };
+type Row = { c: ProduceCase; results: Map<string, Outcome> };
 const rows: Row[] = [];
 const quick = args.includes("--quick");
 const runsArg = args.indexOf("--runs");
@@ -78,41 +80,62 @@ try {
   for (const c of args.includes("--per-record-only") ? [] : cases) {
     const row: Row = { c, results: new Map() };
     rows.push(row);
-    for (const d of drivers) {
-      const topic = `bench-produce-${d.name}-${Date.now()}`;
-      await createTopic(cluster, topic, 3);
-      const r = spawnSync(d.cmd, [
-        ...d.args,
-        bootstrap,
-        topic,
-        String(c.valueBytes),
-        String(c.acks),
-        String(c.lingerMs),
-        c.compression,
-      ], {
-        cwd: root,
-        encoding: "utf8",
-        timeout: 300_000,
-      });
-      await deleteTopic(cluster, topic);
-      const line = r.stdout.trim().split("\n").pop() ?? "";
-      try {
-        row.results.set(d.name, JSON.parse(line));
-      } catch {
-        row.results.set(d.name, {
-          unsupported: `failed: ${(r.stderr || line).trim().split("\n").pop()?.slice(0, 80)}`,
-        });
+    // Runs interleaved (every driver once, then again), so that a slow spell of the machine does not fall
+    // on one client's runs only; the median counts.
+    for (let run = 0; run < runs; run++) {
+      for (const d of drivers) {
+        const had = row.results.get(d.name);
+        if (had && "unsupported" in had) continue;
+        const got = await runBatchDriver(d, c);
+        if ("unsupported" in got) {
+          row.results.set(d.name, got);
+          console.error(`${label(c)} ${d.name}: ${got.unsupported}`);
+          continue;
+        }
+        const rate = got.records / got.seconds;
+        if (had) had.rates.push(rate);
+        else row.results.set(d.name, { rates: [rate], mbPerRecord: got.bytes / got.records / 1e6 });
+        console.error(`${label(c)} ${d.name}: ${Math.round(rate).toLocaleString("en-US")} rec/s`);
       }
-      const got = row.results.get(d.name)!;
-      const text = "unsupported" in got
-        ? got.unsupported
-        : `${Math.round(got.records / got.seconds).toLocaleString("en-US")} rec/s`;
-      console.error(`${label(c)} ${d.name}: ${text}`);
     }
   }
 } finally {
   await cluster.close();
   broker.stop();
+}
+
+/** One run of one sendBatch driver on a fresh topic. */
+async function runBatchDriver(
+  d: (typeof drivers)[number],
+  c: ProduceCase,
+): Promise<ProduceResult | { unsupported: string }> {
+  const topic = `bench-produce-${d.name}-${Date.now()}`;
+  await createTopic(cluster, topic, 3);
+  const r = spawnSync(d.cmd, [
+    ...d.args,
+    bootstrap,
+    topic,
+    String(c.valueBytes),
+    String(c.acks),
+    String(c.lingerMs),
+    c.compression,
+  ], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  await deleteTopic(cluster, topic);
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { unsupported: `failed: ${(r.stderr || line).trim().split("\n").pop()?.slice(0, 80)}` };
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function label(c: ProduceCase): string {
@@ -123,31 +146,33 @@ function label(c: ProduceCase): string {
 
 for (const line of perRecordLines) console.log(line);
 if (perRecordLines.length > 0) console.log("");
-// The table: one line per case and client; ratios of our Node run to each peer.
+// The table: one line per case and client: the median records/s of its runs (their range), and the ratio
+// of each of our medians to each peer's.
 if (rows.length > 0) {
-  console.log("| case | client | records/s | MB/s | vs KafkaJS | vs @platformatic/kafka |");
+  console.log("| case | client | records/s (median) | range | MB/s | vs KafkaJS | vs @platformatic/kafka |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
 }
-if (rows.length > 0) console.log("| --- | --- | --- | --- | --- | --- |");
 for (const row of rows) {
   const rate = (name: string) => {
     const r = row.results.get(name);
-    return r && !("unsupported" in r) ? r.records / r.seconds : undefined;
+    return r && !("unsupported" in r) ? median(r.rates) : undefined;
   };
   for (const d of drivers) {
     const r = row.results.get(d.name)!;
     if ("unsupported" in r) {
-      console.log(`| ${label(row.c)} | ${d.name} | n/a (${r.unsupported}) | | | |`);
+      console.log(`| ${label(row.c)} | ${d.name} | n/a (${r.unsupported}) | | | | |`);
       continue;
     }
-    const recs = r.records / r.seconds;
+    const recs = median(r.rates);
     const ratio = (peer: string) => {
       const p = rate(peer);
       return p && ["node", "deno", "bun"].includes(d.name) ? `${(recs / p).toFixed(2)}×` : "";
     };
+    const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
     console.log(
-      `| ${label(row.c)} | ${d.name} | ${Math.round(recs).toLocaleString("en-US")} | ${
-        (r.bytes / r.seconds / 1e6).toFixed(1)
-      } | ${ratio("kafkajs")} | ${ratio("platformatic")} |`,
+      `| ${label(row.c)} | ${d.name} | ${fmt(recs)} | ${fmt(Math.min(...r.rates))}–${
+        fmt(Math.max(...r.rates))
+      } | ${(recs * r.mbPerRecord).toFixed(1)} | ${ratio("kafkajs")} | ${ratio("platformatic")} |`,
     );
   }
 }
