@@ -1,7 +1,8 @@
 // A group member consuming in parallel, run as a child process by tests/integration/parallel-kill.test.ts,
 // which kills one of three with SIGKILL and starts it again. Each handled record is appended to the log
 // file before its handler returns (synchronously, so a kill loses no line of a record that may have been
-// committed): "<pid> <partition> <offset> <key> <seq>". Settings come from the environment.
+// committed): "<pid> <partition> <offset> <key> <seq>"; each commit once the broker took it:
+// "commit <pid> <partition> <offset> <metadata>". Settings come from the environment.
 import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { Consumer } from "../../src/consumer/consumer.ts";
@@ -18,6 +19,12 @@ const consumer = new Consumer({
   heartbeatIntervalMs: 500,
   autoOffsetReset: "earliest",
   partitionAssignmentStrategy: ["cooperative-sticky"],
+  onCommit: (err, offsets) => {
+    if (err) return;
+    for (const o of offsets.values()) {
+      appendFileSync(env.PAR_LOG!, `commit ${process.pid} ${o.partition} ${o.offset} ${o.metadata ?? ""}\n`);
+    }
+  },
 });
 consumer.subscribe([env.PAR_TOPIC!]);
 const log = env.PAR_LOG!;
