@@ -30,12 +30,17 @@ export interface TransactionSender {
   wake(): void;
 }
 
-/** Codes that end the producer: it may not use its transactional id, or the broker cannot serve it. */
+/**
+ * Codes that end the producer: it may not use its transactional id, the broker cannot serve it, or the
+ * coordinator's state of the transaction no longer matches the producer's (INVALID_TXN_STATE: fatal in the
+ * Java client too, since neither commit nor abort can be trusted to mean what they say).
+ */
 const FATAL: ReadonlySet<number> = new Set([
   ERR.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
   ERR.CLUSTER_AUTHORIZATION_FAILED,
   ERR.UNSUPPORTED_VERSION,
   ERR.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  ERR.INVALID_TXN_STATE,
 ]);
 
 /** Settings of the transaction manager. */

@@ -92,3 +92,77 @@ export async function countingAdapter(): Promise<
   };
   return { adapter, count: (k) => counts.get(k) ?? 0 };
 }
+
+/**
+ * Real sockets whose answers to EndTxn (API key 26) carry `errorCode` instead of the broker's own: as a
+ * coordinator would answer whose state of the transaction differs from the producer's. Requests are one
+ * frame per write here (no writev), and the answer frames are followed across reads.
+ */
+export async function endTxnAnswering(
+  errorCode: number,
+): Promise<{ adapter: SocketAdapter; rewritten: () => number }> {
+  const inner = await defaultAdapter();
+  let rewritten = 0;
+  const adapter: SocketAdapter = {
+    async connect(o) {
+      const socket = await inner.connect(o);
+      // Correlation id -> request version of the EndTxn requests written on this connection.
+      const endTxn = new Map<number, number>();
+      let left = 0; // bytes of the current answer frame still to come
+      const header = new Uint8Array(15);
+      let have = 0; // bytes of the next frame's start gathered so far
+      const patch = (frame: Uint8Array) => {
+        const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+        const version = endTxn.get(v.getInt32(4));
+        if (version === undefined) return;
+        // size, correlation id, tagged fields from version 3 (flexible), throttle time, then the error code.
+        v.setInt16(version >= 3 ? 13 : 12, errorCode);
+        rewritten++;
+      };
+      const readable = socket.readable.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, out) {
+            let pos = 0;
+            while (pos < chunk.length) {
+              if (left > 0) {
+                const n = Math.min(left, chunk.length - pos);
+                left -= n;
+                pos += n;
+                continue;
+              }
+              // A new frame: its first 15 bytes decide; patch in place when they lie in this read.
+              if (have === 0 && chunk.length - pos >= 15) {
+                patch(chunk.subarray(pos, pos + 15));
+                left = new DataView(chunk.buffer, chunk.byteOffset + pos).getInt32(0) + 4;
+                continue;
+              }
+              // The start of a frame split across reads: only its length is needed to move on.
+              const n = Math.min(15 - have, chunk.length - pos);
+              header.set(chunk.subarray(pos, pos + n), have);
+              have += n;
+              pos += n;
+              if (have >= 4) {
+                left = new DataView(header.buffer).getInt32(0) + 4 - have;
+                have = 0;
+              }
+            }
+            out.enqueue(chunk);
+          },
+        }),
+      );
+      return {
+        readable,
+        closed: socket.closed,
+        close: () => socket.close(),
+        write(bytes: Uint8Array) {
+          if (bytes.length >= 12 && ((bytes[4] << 8) | bytes[5]) === 26) {
+            const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            endTxn.set(v.getInt32(8), v.getInt16(6));
+          }
+          return socket.write(bytes);
+        },
+      };
+    },
+  };
+  return { adapter, rewritten: () => rewritten };
+}

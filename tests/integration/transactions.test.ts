@@ -16,9 +16,10 @@ import type { ProducerOptions } from "../../src/producer/types.ts";
 import { AddPartitionsToTxn } from "../../src/protocol/messages/add-partitions-to-txn.ts";
 import { AddOffsetsToTxn } from "../../src/protocol/messages/add-offsets-to-txn.ts";
 import { EndTxn } from "../../src/protocol/messages/end-txn.ts";
+import { KafkaError } from "../../src/protocol/errors.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { createTopic, deleteTopic } from "../helpers/topics.ts";
-import { countingAdapter, readTopic, values } from "../helpers/transactions.ts";
+import { countingAdapter, endTxnAnswering, readTopic, values } from "../helpers/transactions.ts";
 
 const PROTOCOLS = [
   { name: "KIP-890 (transaction.version 2)", classic: false },
@@ -248,6 +249,23 @@ describe("transactions against a real broker", () => {
     await p.send({ topic: t, value: "kept" });
     await p.commitTransaction();
     assert.deepEqual(values(await readTopic(t, 1, "read_committed")), ["kept"]);
+  });
+
+  it("INVALID_TXN_STATE from the coordinator ends the producer, as in the Java client: only close() is left", async () => {
+    const t = await topic("txn-invalid-state", 1);
+    const { adapter, rewritten } = await endTxnAnswering(48);
+    const p = producer(uniqueTopic("txid"), false, { adapter });
+    await p.initTransactions();
+    p.beginTransaction();
+    await p.send({ topic: t, value: "x" });
+    const isInvalidTxnState = (e: unknown) => e instanceof KafkaError && e.code === 48 && !e.retriable;
+    await assert.rejects(p.commitTransaction(), isInvalidTxnState);
+    assert.equal(rewritten(), 1);
+    // Not abortable: abort, a new transaction and sends all fail with the same error.
+    await assert.rejects(p.abortTransaction(), isInvalidTxnState);
+    assert.throws(() => p.beginTransaction(), isInvalidTxnState);
+    await assert.rejects(p.send({ topic: t, value: "y" }), isInvalidTxnState);
+    await p.close();
   });
 
   it("abortTransaction drops records not yet sent, and each gets a TransactionAbortedError", async () => {
