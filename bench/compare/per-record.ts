@@ -10,7 +10,9 @@ import type { Cluster } from "../../src/client/cluster.ts";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 import { createTopic, deleteTopic } from "../../tests/helpers/topics.ts";
 import {
+  formatCount,
   LATENCY_RECORDS,
+  median,
   MEMORY_RECORDS,
   SEND_BATCH_BYTES,
   SEND_LINGER_MS,
@@ -251,25 +253,27 @@ export async function perRecord(
           else rates.set(d.name, [...(rates.get(d.name) ?? []), o.records / o.seconds]);
         }
       }
-      const median = (name: string) => {
-        const v = [...(rates.get(name) ?? [])].sort((a, b) => a - b);
-        return v.length ? v[Math.floor((v.length - 1) / 2)] : undefined;
+      const medianOf = (name: string) => {
+        const v = rates.get(name);
+        return v?.length ? median(v) : undefined;
       };
       for (const d of ds) {
-        const m = median(d.name);
+        const m = medianOf(d.name);
         if (m === undefined) {
           lines.push(`| ${label} | ${d.name} | n/a (${fails.get(d.name) ?? "no run"}) | | | | | |`);
           continue;
         }
         const v = rates.get(d.name)!;
         const ratio = (peer: string) => {
-          const p = median(peer);
+          const p = medianOf(peer);
           return d.ours && p ? `${(m / p).toFixed(2)}×` : "";
         };
         lines.push(
-          `| ${label} | ${d.name} | ${fmt(m)} | ${fmt(Math.min(...v))}–${fmt(Math.max(...v))} | ${
-            (m * valueBytes / 1e6).toFixed(1)
-          } | ${ratio("java")} | ${ratio("librdkafka")} | ${ratio("kcat")} |`,
+          `| ${label} | ${d.name} | ${formatCount(m)} | ${formatCount(Math.min(...v))}–${
+            formatCount(Math.max(...v))
+          } | ${(m * valueBytes / 1e6).toFixed(1)} | ${ratio("java")} | ${ratio("librdkafka")} | ${
+            ratio("kcat")
+          } |`,
         );
       }
     }
@@ -302,15 +306,13 @@ export async function perRecord(
       lines.push(
         "failed" in o
           ? `| ${memLabel} | ${d.name} | n/a (${o.failed}) | |`
-          : `| ${memLabel} | ${d.name} | ${fmt(o.records / o.seconds)} | ${o.peakRssMiB?.toFixed(0)} |`,
+          : `| ${memLabel} | ${d.name} | ${formatCount(o.records / o.seconds)} | ${
+            o.peakRssMiB?.toFixed(0)
+          } |`,
       );
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   return lines;
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
 }

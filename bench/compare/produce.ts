@@ -19,7 +19,7 @@ import { benchBroker } from "./broker.ts";
 import "../../src/transport/runtime.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { createTopic, deleteTopic } from "../../tests/helpers/topics.ts";
-import type { ProduceCase, ProduceResult } from "./workload.ts";
+import { formatCount, median, type ProduceCase, type ProduceResult } from "./workload.ts";
 import { perRecord } from "./per-record.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -133,11 +133,6 @@ async function runBatchDriver(
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 function label(c: ProduceCase): string {
   return `${c.valueBytes} B, acks=${
     c.acks === -1 ? "all" : c.acks
@@ -168,10 +163,9 @@ for (const row of rows) {
       const p = rate(peer);
       return p && ["node", "deno", "bun"].includes(d.name) ? `${(recs / p).toFixed(2)}×` : "";
     };
-    const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
     console.log(
-      `| ${label(row.c)} | ${d.name} | ${fmt(recs)} | ${fmt(Math.min(...r.rates))}–${
-        fmt(Math.max(...r.rates))
+      `| ${label(row.c)} | ${d.name} | ${formatCount(recs)} | ${formatCount(Math.min(...r.rates))}–${
+        formatCount(Math.max(...r.rates))
       } | ${(recs * r.mbPerRecord).toFixed(1)} | ${ratio("kafkajs")} | ${ratio("platformatic")} |`,
     );
   }

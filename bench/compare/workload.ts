@@ -249,3 +249,13 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
+
+/** The median of several runs' figures (of an even count, the lower middle one). */
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** A records/s figure as the tables print it: whole, with thousands separators. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
