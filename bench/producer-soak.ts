@@ -19,16 +19,13 @@ import { Producer } from "../src/producer/producer.ts";
 import { detectRuntime } from "../src/transport/runtime.ts";
 import { createTopic, deleteTopic } from "../tests/helpers/topics.ts";
 import { makeValue, MEMORY_BUFFER_BYTES, SEND_LINGER_MS } from "./compare/workload.ts";
+import { numberArg } from "../tests/helpers/args.ts";
 
 const bootstrap = process.argv[2];
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const minutes = arg("minutes", 10);
-const rate = arg("rate", 5_000);
-const maxRssMiB = arg("max-rss-mib", 256);
-const maxLiveGrowthMiB = arg("max-live-growth-mib", 16);
+const minutes = numberArg("minutes", 10);
+const rate = numberArg("rate", 5_000);
+const maxRssMiB = numberArg("max-rss-mib", 256);
+const maxLiveGrowthMiB = numberArg("max-live-growth-mib", 16);
 if (!bootstrap || bootstrap.startsWith("--") || !(minutes > 0) || !(rate > 0)) {
   console.error("usage: <runtime> bench/producer-soak.ts <bootstrap> [--minutes 10] [--rate 5000]");
   process.exit(2);

@@ -22,14 +22,11 @@ import {
 } from "../tests/helpers/cluster.ts";
 import { produceAtRate, RunTracker } from "../tests/helpers/fault-run.ts";
 import { createTopic, deleteTopic } from "../tests/helpers/topics.ts";
+import { numberArg } from "../tests/helpers/args.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const minutes = arg("minutes", 30);
-const rate = arg("rate", 1000);
-const faultEverySec = arg("fault-every", 180);
+const minutes = numberArg("minutes", 30);
+const rate = numberArg("rate", 1000);
+const faultEverySec = numberArg("fault-every", 180);
 const deliveryTimeoutMs = 120_000;
 const PARTITIONS = 6;
 

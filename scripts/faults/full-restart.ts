@@ -11,15 +11,12 @@ import { clusterBootstrap, restartAll } from "../../tests/helpers/cluster.ts";
 import { produceAtRate, RunTracker } from "../../tests/helpers/fault-run.ts";
 import { createTopic, deleteTopic } from "../../tests/helpers/topics.ts";
 import { detectRuntime } from "../../src/transport/runtime.ts";
+import { numberArg } from "../../tests/helpers/args.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const total = arg("records", 200_000);
-const rate = arg("rate", 5_000);
-const deliveryTimeoutMs = arg("delivery-timeout", 120_000);
-const restartAt = arg("restart-at", 3_000);
+const total = numberArg("records", 200_000);
+const rate = numberArg("rate", 5_000);
+const deliveryTimeoutMs = numberArg("delivery-timeout", 120_000);
+const restartAt = numberArg("restart-at", 3_000);
 
 const bootstrapServers = clusterBootstrap();
 const admin = new Cluster({ bootstrapServers });
