@@ -4,10 +4,11 @@ import { ConnectionError, type Socket, type SocketAdapter } from "../../src/tran
 
 /**
  * Real sockets from the default adapter, each passed to `wrap`, which may replace its `readable` (what the
- * client reads) and `write` (what the client sends).
+ * client reads), `write` (what the client sends) and `close`, and may give it a `writev`. Without one the
+ * socket has no `writev`, so every request reaches `write` as one whole frame.
  */
 export function wrapSockets(
-  wrap: (socket: Socket) => Partial<Pick<Socket, "readable" | "write">>,
+  wrap: (socket: Socket) => Partial<Pick<Socket, "readable" | "write" | "writev" | "close">>,
 ): SocketAdapter {
   return {
     async connect(o) {
@@ -16,8 +17,9 @@ export function wrapSockets(
       return {
         readable: changed.readable ?? socket.readable,
         closed: socket.closed,
-        close: () => socket.close(),
+        close: changed.close ?? (() => socket.close()),
         write: changed.write ?? ((bytes) => socket.write(bytes)),
+        writev: changed.writev,
       };
     },
   };

@@ -5,6 +5,7 @@ import type { ConsumerRecord } from "../../src/consumer/types.ts";
 import { defaultAdapter } from "../../src/transport/runtime.ts";
 import type { SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap } from "./broker.ts";
+import { apiKeyOf, wrapSockets } from "./reset-adapter.ts";
 
 const dec = new TextDecoder();
 
@@ -95,31 +96,27 @@ export async function countingAdapter(): Promise<
 
 /**
  * Real sockets whose answers to EndTxn (API key 26) carry `errorCode` instead of the broker's own: as a
- * coordinator would answer whose state of the transaction differs from the producer's. Requests are one
- * frame per write here (no writev), and the answer frames are followed across reads.
+ * coordinator would answer whose state of the transaction differs from the producer's. The answer frames
+ * are followed across reads.
  */
-export async function endTxnAnswering(
-  errorCode: number,
-): Promise<{ adapter: SocketAdapter; rewritten: () => number }> {
-  const inner = await defaultAdapter();
+export function endTxnAnswering(errorCode: number): { adapter: SocketAdapter; rewritten: () => number } {
   let rewritten = 0;
-  const adapter: SocketAdapter = {
-    async connect(o) {
-      const socket = await inner.connect(o);
-      // Correlation id -> request version of the EndTxn requests written on this connection.
-      const endTxn = new Map<number, number>();
-      let left = 0; // bytes of the current answer frame still to come
-      const header = new Uint8Array(15);
-      let have = 0; // bytes of the next frame's start gathered so far
-      const patch = (frame: Uint8Array) => {
-        const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-        const version = endTxn.get(v.getInt32(4));
-        if (version === undefined) return;
-        // size, correlation id, tagged fields from version 3 (flexible), throttle time, then the error code.
-        v.setInt16(version >= 3 ? 13 : 12, errorCode);
-        rewritten++;
-      };
-      const readable = socket.readable.pipeThrough(
+  const adapter = wrapSockets((socket) => {
+    // Correlation id -> request version of the EndTxn requests written on this connection.
+    const endTxn = new Map<number, number>();
+    let left = 0; // bytes of the current answer frame still to come
+    const header = new Uint8Array(15);
+    let have = 0; // bytes of the next frame's start gathered so far
+    const patch = (frame: Uint8Array) => {
+      const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+      const version = endTxn.get(v.getInt32(4));
+      if (version === undefined) return;
+      // size, correlation id, tagged fields from version 3 (flexible), throttle time, then the error code.
+      v.setInt16(version >= 3 ? 13 : 12, errorCode);
+      rewritten++;
+    };
+    return {
+      readable: socket.readable.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, out) {
             let pos = 0;
@@ -149,20 +146,15 @@ export async function endTxnAnswering(
             out.enqueue(chunk);
           },
         }),
-      );
-      return {
-        readable,
-        closed: socket.closed,
-        close: () => socket.close(),
-        write(bytes: Uint8Array) {
-          if (bytes.length >= 12 && ((bytes[4] << 8) | bytes[5]) === 26) {
-            const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-            endTxn.set(v.getInt32(8), v.getInt16(6));
-          }
-          return socket.write(bytes);
-        },
-      };
-    },
-  };
+      ),
+      write(bytes: Uint8Array) {
+        if (apiKeyOf(bytes) === 26) {
+          const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          endTxn.set(v.getInt32(8), v.getInt16(6));
+        }
+        return socket.write(bytes);
+      },
+    };
+  });
   return { adapter, rewritten: () => rewritten };
 }

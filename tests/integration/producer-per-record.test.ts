@@ -8,8 +8,6 @@ import { ProducerClosedError } from "../../src/producer/errors.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { createTopic, readPartition, suiteTopics } from "../helpers/topics.ts";
 import { apiKeyOf, wrapSockets } from "../helpers/reset-adapter.ts";
-import { defaultAdapter } from "../../src/transport/default.ts";
-import type { SocketAdapter } from "../../src/transport/socket.ts";
 
 const dec = new TextDecoder();
 
@@ -135,23 +133,18 @@ describe("producer, one call per record", () => {
     it("with acks=0, where a batch is done once a socket that holds on to the pieces has them", () => {
       // Accepts at once and writes 20 ms later, as a runtime may under backpressure: were the buffers of
       // batches "done" at acceptance reused, what finally went out would be other batches' bytes.
-      const adapter: SocketAdapter = {
-        async connect(o) {
-          const socket = await (await defaultAdapter()).connect(o);
-          let queue = Promise.resolve();
-          const later = (write: () => Promise<void>) => {
-            queue = queue.then(() => new Promise((r) => setTimeout(r, 20))).then(write);
-            return Promise.resolve();
-          };
-          return {
-            readable: socket.readable,
-            closed: socket.closed,
-            close: () => queue.then(() => socket.close()),
-            write: (bytes) => later(() => socket.write(bytes)),
-            writev: (chunks) => later(() => socket.writev!(chunks)),
-          };
-        },
-      };
+      const adapter = wrapSockets((socket) => {
+        let queue = Promise.resolve();
+        const later = (write: () => Promise<void>) => {
+          queue = queue.then(() => new Promise((r) => setTimeout(r, 20))).then(write);
+          return Promise.resolve();
+        };
+        return {
+          close: () => queue.then(() => socket.close()),
+          write: (bytes) => later(() => socket.write(bytes)),
+          writev: (chunks) => later(() => socket.writev!(chunks)),
+        };
+      });
       return produceAndCheck("by-ref-acks0", { acks: 0, adapter });
     });
 

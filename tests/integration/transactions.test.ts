@@ -253,7 +253,7 @@ describe("transactions against a real broker", () => {
 
   it("INVALID_TXN_STATE from the coordinator ends the producer, as in the Java client: only close() is left", async () => {
     const t = await topic("txn-invalid-state", 1);
-    const { adapter, rewritten } = await endTxnAnswering(48);
+    const { adapter, rewritten } = endTxnAnswering(48);
     const p = producer(uniqueTopic("txid"), false, { adapter });
     await p.initTransactions();
     p.beginTransaction();
