@@ -72,7 +72,8 @@ export class Chunk {
   #pos = 0;
   readonly #fetchOffset: bigint;
   readonly #readCommitted: boolean;
-  readonly #checkCrc: boolean;
+  /** Options for decoding each batch (one object for the chunk, not one per batch). */
+  readonly #decode: { checkCrc: boolean };
   readonly #aborted: FetchAbortedTransaction[];
   #abortedAt = 0;
   readonly #abortedProducers = new Set<bigint>();
@@ -87,7 +88,7 @@ export class Chunk {
     checkCrc = true,
   ) {
     this.state = state;
-    this.#checkCrc = checkCrc;
+    this.#decode = { checkCrc };
     this.epoch = epoch;
     this.bytes = data.length;
     this.#data = data;
@@ -136,7 +137,7 @@ export class Chunk {
         if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
         continue;
       }
-      const batch = decodeRecordBatches(data.subarray(at, end), { checkCrc: this.#checkCrc })[0];
+      const batch = decodeRecordBatches(data.subarray(at, end), this.#decode)[0];
       let records = batch.records;
       if (records.length > 0 && records[0].offset < this.#fetchOffset) {
         records = records.filter((r) => r.offset >= this.#fetchOffset);
