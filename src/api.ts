@@ -20,7 +20,12 @@ export {
   type RequestOptions,
   type VersionRange,
 } from "./client/connection.ts";
-export { ClientClosedError, RequestTimeoutError, UnsupportedVersionError } from "./client/errors.ts";
+export {
+  ApiTimeoutError,
+  ClientClosedError,
+  RequestTimeoutError,
+  UnsupportedVersionError,
+} from "./client/errors.ts";
 export type { RetryOptions } from "./client/retry.ts";
 export {
   ERR,

@@ -148,11 +148,13 @@ export function checkFilter(f: AclBindingFilter, field: string): {
 /** DescribeAcls: the ACLs that match `filter`; an error rejects with that KafkaError. */
 export async function describeAcls(ctx: AdminContext, filter: AclBindingFilter = {}): Promise<AclBinding[]> {
   const req = checkFilter(filter, "filter");
-  const res = await ctx.cluster.send("any", DescribeAcls, req);
-  if (res.errorCode !== 0) {
-    throw new KafkaError(res.errorCode, { api: "DescribeAcls", brokerMessage: res.errorMessage });
-  }
-  return res.resources.flatMap((r) => r.acls.map((a) => binding(r, a)));
+  return await ctx.retried(async () => {
+    const res = await ctx.send("any", DescribeAcls, req);
+    if (res.errorCode !== 0) {
+      throw new KafkaError(res.errorCode, { api: "DescribeAcls", brokerMessage: res.errorMessage });
+    }
+    return res.resources.flatMap((r) => r.acls.map((a) => binding(r, a)));
+  });
 }
 
 /** CreateAcls; outcomes keyed by the ACL's index in `acls`. */
@@ -160,7 +162,7 @@ export async function createAcls(ctx: AdminContext, acls: readonly AclBinding[])
   const checked = v.nonEmptyArray(acls, "acls").map((b, i) => ({ i, wire: checkBinding(b, `acls[${i}]`) }));
   const key = (c: { i: number }) => String(c.i);
   const outcomes = await runBatch(checked, key, async (pending) => {
-    const res = await ctx.cluster.send("any", CreateAcls, { creations: pending.map((c) => c.wire) });
+    const res = await ctx.send("any", CreateAcls, { creations: pending.map((c) => c.wire) });
     // One result per creation, in request order.
     return new Map(pending.map((c, j): [string, Outcome<void>] => {
       const r = res.results[j];
@@ -189,7 +191,7 @@ export async function deleteAcls(
   }));
   const key = (c: { i: number }) => String(c.i);
   const outcomes = await runBatch(checked, key, async (pending) => {
-    const res = await ctx.cluster.send("any", DeleteAcls, { filters: pending.map((c) => c.wire) });
+    const res = await ctx.send("any", DeleteAcls, { filters: pending.map((c) => c.wire) });
     return new Map(pending.map((c, j): [string, Outcome<DeletedAcls>] => {
       const r = res.filterResults[j];
       if (!r) return [key(c), { ok: false, error: new Error(`DeleteAcls: no result for filters[${c.i}]`) }];

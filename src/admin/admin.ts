@@ -68,7 +68,8 @@ import { checkAdminOptions } from "./options.ts";
  */
 export class Admin {
   readonly #cluster: Cluster;
-  readonly #ctx: AdminContext;
+  /** Opens the context of one call: its deadline runs from there. */
+  readonly #calls: { start(): AdminContext };
 
   /** Creates the client; it connects on first use. Bad options throw here, naming the option. */
   constructor(options: AdminOptions) {
@@ -77,7 +78,10 @@ export class Admin {
       ? 30_000
       : v.int(options.operationTimeoutMs, "operationTimeoutMs", 0);
     this.#cluster = new Cluster(options);
-    this.#ctx = new AdminContext(this.#cluster, options, operationTimeoutMs);
+    const apiTimeoutMs = options.defaultApiTimeoutMs === undefined
+      ? 60_000
+      : v.int(options.defaultApiTimeoutMs, "defaultApiTimeoutMs", 1);
+    this.#calls = AdminContext.factory(this.#cluster, options, operationTimeoutMs, apiTimeoutMs);
   }
 
   // ------------------------------------------------------------------------------------------- topics
@@ -95,7 +99,7 @@ export class Admin {
    * ```
    */
   createTopics(newTopics: readonly NewTopic[], options?: CreateTopicsOptions): Promise<CreatedTopic[]> {
-    return topics.createTopics(this.#ctx, newTopics, options);
+    return topics.createTopics(this.#calls.start(), newTopics, options);
   }
 
   /**
@@ -107,7 +111,7 @@ export class Admin {
    * ```
    */
   deleteTopics(names: readonly string[], options?: { timeoutMs?: number }): Promise<void> {
-    return topics.deleteTopics(this.#ctx, names, options);
+    return topics.deleteTopics(this.#calls.start(), names, options);
   }
 
   /**
@@ -119,7 +123,7 @@ export class Admin {
    * ```
    */
   listTopics(options?: ListTopicsOptions): Promise<TopicListing[]> {
-    return topics.listTopics(this.#ctx, options);
+    return topics.listTopics(this.#calls.start(), options);
   }
 
   /**
@@ -133,7 +137,7 @@ export class Admin {
    * ```
    */
   describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
-    return topics.describeTopics(this.#ctx, names);
+    return topics.describeTopics(this.#calls.start(), names);
   }
 
   /**
@@ -145,7 +149,7 @@ export class Admin {
    * ```
    */
   describeCluster(): Promise<ClusterDescription> {
-    return topics.describeCluster(this.#ctx);
+    return topics.describeCluster(this.#calls.start());
   }
 
   /**
@@ -157,7 +161,7 @@ export class Admin {
    * ```
    */
   createPartitions(items: readonly NewPartitions[], options?: CreatePartitionsOptions): Promise<void> {
-    return topics.createPartitions(this.#ctx, items, options);
+    return topics.createPartitions(this.#calls.start(), items, options);
   }
 
   // ------------------------------------------------------------------------------------------ configs
@@ -176,7 +180,7 @@ export class Admin {
     resources: readonly ConfigResource[],
     options?: DescribeConfigsOptions,
   ): Promise<ConfigDescription[]> {
-    return configs.describeConfigs(this.#ctx, resources, options);
+    return configs.describeConfigs(this.#calls.start(), resources, options);
   }
 
   /**
@@ -195,7 +199,7 @@ export class Admin {
     changes: readonly ConfigChanges[],
     options?: AlterConfigsOptions,
   ): Promise<void> {
-    return configs.incrementalAlterConfigs(this.#ctx, changes, options);
+    return configs.incrementalAlterConfigs(this.#calls.start(), changes, options);
   }
 
   // ------------------------------------------------------------------------------------------- groups
@@ -209,7 +213,7 @@ export class Admin {
    * ```
    */
   listGroups(options?: ListGroupsOptions): Promise<GroupListing[]> {
-    return groups.listGroups(this.#ctx, options);
+    return groups.listGroups(this.#calls.start(), options);
   }
 
   /**
@@ -223,7 +227,7 @@ export class Admin {
    * ```
    */
   describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
-    return groups.describeGroups(this.#ctx, groupIds);
+    return groups.describeGroups(this.#calls.start(), groupIds);
   }
 
   /**
@@ -235,7 +239,7 @@ export class Admin {
    * ```
    */
   deleteGroups(groupIds: readonly string[]): Promise<void> {
-    return groups.deleteGroups(this.#ctx, groupIds);
+    return groups.deleteGroups(this.#calls.start(), groupIds);
   }
 
   /**
@@ -252,7 +256,7 @@ export class Admin {
     groupId: string,
     partitions?: readonly TopicPartition[],
   ): Promise<CommittedOffset[]> {
-    return groups.listConsumerGroupOffsets(this.#ctx, groupId, partitions);
+    return groups.listConsumerGroupOffsets(this.#calls.start(), groupId, partitions);
   }
 
   /**
@@ -265,7 +269,7 @@ export class Admin {
    * ```
    */
   alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
-    return groups.alterConsumerGroupOffsets(this.#ctx, groupId, offsets);
+    return groups.alterConsumerGroupOffsets(this.#calls.start(), groupId, offsets);
   }
 
   /**
@@ -278,7 +282,7 @@ export class Admin {
    * ```
    */
   deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
-    return groups.deleteConsumerGroupOffsets(this.#ctx, groupId, partitions);
+    return groups.deleteConsumerGroupOffsets(this.#calls.start(), groupId, partitions);
   }
 
   // ------------------------------------------------------------------------------------------ records
@@ -296,7 +300,7 @@ export class Admin {
     items: readonly DeleteRecordsItem[],
     options?: { timeoutMs?: number },
   ): Promise<DeletedRecords[]> {
-    return offsets.deleteRecords(this.#ctx, items, options);
+    return offsets.deleteRecords(this.#calls.start(), items, options);
   }
 
   /**
@@ -315,7 +319,7 @@ export class Admin {
     items: readonly ListOffsetsRequestItem[],
     options?: ListOffsetsOptions,
   ): Promise<ListedOffset[]> {
-    return offsets.listOffsets(this.#ctx, items, options);
+    return offsets.listOffsets(this.#calls.start(), items, options);
   }
 
   // --------------------------------------------------------------------------------------------- acls
@@ -330,7 +334,7 @@ export class Admin {
    * ```
    */
   describeAcls(filter?: AclBindingFilter): Promise<AclBinding[]> {
-    return acls.describeAcls(this.#ctx, filter);
+    return acls.describeAcls(this.#calls.start(), filter);
   }
 
   /**
@@ -345,7 +349,7 @@ export class Admin {
    * ```
    */
   createAcls(bindings: readonly AclBinding[]): Promise<void> {
-    return acls.createAcls(this.#ctx, bindings);
+    return acls.createAcls(this.#calls.start(), bindings);
   }
 
   /**
@@ -358,7 +362,7 @@ export class Admin {
    * ```
    */
   deleteAcls(filters: readonly AclBindingFilter[]): Promise<DeletedAcls[]> {
-    return acls.deleteAcls(this.#ctx, filters);
+    return acls.deleteAcls(this.#calls.start(), filters);
   }
 
   // ----------------------------------------------------------------------------------------- versions
@@ -373,9 +377,10 @@ export class Admin {
    * ```
    */
   async apiVersions(nodeId?: number): Promise<ApiVersionInfo[]> {
-    const conn = nodeId === undefined
-      ? await this.#cluster.any()
-      : await this.#cluster.broker(v.int(nodeId, "nodeId", 0));
+    const id = nodeId === undefined ? undefined : v.int(nodeId, "nodeId", 0);
+    const conn = await this.#calls.start().retried(() =>
+      id === undefined ? this.#cluster.any() : this.#cluster.broker(id)
+    );
     return describeApiVersions(conn.apiVersions);
   }
 
@@ -391,11 +396,16 @@ export class Admin {
    * ```
    */
   async checkVersion(nodeId?: number): Promise<BrokerVersion> {
+    const id = nodeId === undefined ? undefined : v.int(nodeId, "nodeId", 0);
+    return await this.#calls.start().retried(() => this.#checkVersion(id));
+  }
+
+  async #checkVersion(nodeId: number | undefined): Promise<BrokerVersion> {
     let ids: number[];
     if (nodeId === undefined) {
       await this.#cluster.refreshMetadata([]);
       ids = [...this.#cluster.brokers.keys()];
-    } else ids = [v.int(nodeId, "nodeId", 0)];
+    } else ids = [nodeId];
     let oldest: BrokerVersion | undefined;
     for (const id of ids) {
       const found = inferBrokerVersion((await this.#cluster.broker(id)).apiVersions);

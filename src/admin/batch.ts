@@ -8,7 +8,7 @@
  * never hides what happened to the others. Errors of the call as a whole (a closed client, a broker too
  * old for the API) reject with that error itself.
  */
-import { backoffMs, isRetriable, type RetryOptions, sleep } from "../client/retry.ts";
+import { isRetriable, nextAttempt, outOfTime, type RetryPolicy, sleep } from "../client/retry.ts";
 
 /** What happened to one item of a batch call. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };
@@ -68,7 +68,7 @@ export class AdminBatchError<T = unknown> extends AggregateError {
 export type Round<I, T> = (pending: I[], attempt: number) => Promise<Map<string, Outcome<T>>>;
 
 /** Settings of {@link runBatch}. */
-export interface BatchOptions extends RetryOptions {
+export interface BatchOptions extends RetryPolicy {
   /** Errors that are retriable in Kafka's table but final for this call (e.g. an unknown topic). */
   final?: (e: Error) => boolean;
   /** Runs before the backoff when some items will be retried, e.g. to refresh metadata. */
@@ -77,7 +77,8 @@ export interface BatchOptions extends RetryOptions {
 
 /**
  * Runs rounds until every item has a final outcome: items that failed with a retriable error go again
- * (alone) after a backoff, until the retries run out. A round that throws fails all its items with that
+ * (alone) after a backoff, until the retries run out or the next round would start after `o.deadline`
+ * (those items then fail with an `ApiTimeoutError`). A round that throws fails all its items with that
  * error when it is retriable (so they retry), and rejects the whole call when it is not.
  */
 export async function runBatch<I, T>(
@@ -114,10 +115,18 @@ export async function runBatch<I, T>(
       }
     }
     pending = again;
-    if (pending.length > 0) {
-      await o.beforeRetry?.(errors);
-      await sleep(backoffMs(attempt, o));
+    if (pending.length === 0) break;
+    await o.beforeRetry?.(errors);
+    // Past the deadline the items that would go again fail with the timeout instead.
+    const wait = nextAttempt(errors[0], attempt, o);
+    if (typeof wait === "number") {
+      await sleep(wait);
+      continue;
     }
+    for (let i = 0; i < pending.length; i++) {
+      done.set(keyOf(pending[i]), { ok: false, error: outOfTime(errors[i], attempt + 1) });
+    }
+    break;
   }
   // Report in the caller's order.
   const ordered = new Map<string, Outcome<T>>();

@@ -132,7 +132,7 @@ export async function describeConfigs(
     resourceKey,
     (pending) =>
       perGroup(groupBy(pending, target), resourceKey, async (node, rs) => {
-        const res = await ctx.cluster.send(node, DescribeConfigs, {
+        const res = await ctx.send(node, DescribeConfigs, {
           resources: rs.map((r) => ({
             resourceType: RESOURCE_CODES[r.type],
             resourceName: r.name,
@@ -192,7 +192,7 @@ export async function incrementalAlterConfigs(
     key,
     (pending) =>
       perGroup(groupBy(pending, (c) => target(c.resource)), key, async (node, cs) => {
-        const res = await ctx.cluster.send(node, IncrementalAlterConfigs, {
+        const res = await ctx.send(node, IncrementalAlterConfigs, {
           resources: cs.map((c) => ({
             resourceType: RESOURCE_CODES[c.resource.type],
             resourceName: c.resource.name,

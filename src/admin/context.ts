@@ -3,7 +3,8 @@
  * changes, a group's coordinator for group calls.
  */
 import type { Cluster } from "../client/cluster.ts";
-import type { RetryOptions } from "../client/retry.ts";
+import type { Api } from "../client/connection.ts";
+import type { RetryOptions, RetryPolicy } from "../client/retry.ts";
 import { ERR, KafkaError } from "../protocol/errors.ts";
 import { FindCoordinator } from "../protocol/messages/find-coordinator.ts";
 import { withRetry } from "../client/retry.ts";
@@ -11,17 +12,57 @@ import { withRetry } from "../client/retry.ts";
 /** Error codes after which a group's coordinator must be looked up again. */
 const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ERR.COORDINATOR_NOT_AVAILABLE, ERR.NOT_COORDINATOR]);
 
-/** Everything an admin call needs. */
-export class AdminContext {
+/** What every call of one admin client shares. */
+interface Shared {
   readonly cluster: Cluster;
   readonly retry: RetryOptions;
   readonly operationTimeoutMs: number;
-  readonly #coordinators = new Map<string, Promise<number>>();
+  readonly apiTimeoutMs: number;
+  readonly coordinators: Map<string, Promise<number>>;
+}
 
-  constructor(cluster: Cluster, retry: RetryOptions, operationTimeoutMs: number) {
-    this.cluster = cluster;
-    this.retry = retry;
-    this.operationTimeoutMs = operationTimeoutMs;
+/**
+ * Everything one admin call needs: the client's cluster and settings, and the call's deadline. As in the
+ * Java client, a call retries retriable errors (as often as `retries` allows, without limit by default)
+ * until `defaultApiTimeoutMs` from its start, then fails with an `ApiTimeoutError`.
+ */
+export class AdminContext {
+  readonly cluster: Cluster;
+  readonly operationTimeoutMs: number;
+  /** This call's retry settings: the client's, with the call's deadline. */
+  readonly retry: RetryPolicy;
+  readonly #shared: Shared;
+
+  private constructor(shared: Shared) {
+    this.#shared = shared;
+    this.cluster = shared.cluster;
+    this.operationTimeoutMs = shared.operationTimeoutMs;
+    this.retry = {
+      ...shared.retry,
+      retries: shared.retry.retries ?? Infinity,
+      deadline: performance.now() + shared.apiTimeoutMs,
+    };
+  }
+
+  /** Makes the context of each call of one admin client: `start()` opens one call. */
+  static factory(
+    cluster: Cluster,
+    retry: RetryOptions,
+    operationTimeoutMs: number,
+    apiTimeoutMs: number,
+  ): { start(): AdminContext } {
+    const shared: Shared = { cluster, retry, operationTimeoutMs, apiTimeoutMs, coordinators: new Map() };
+    return { start: () => new AdminContext(shared) };
+  }
+
+  /** Runs `fn` again after retriable errors, within this call's retries and time. */
+  retried<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, this.retry);
+  }
+
+  /** Sends a request within this call's time (see `Cluster.send`). */
+  send<Req, Res>(target: number | "any", api: Api<Req, Res>, request: Req): Promise<Res> {
+    return this.cluster.send(target, api, request, undefined, this.retry.deadline);
   }
 
   /**
@@ -44,24 +85,27 @@ export class AdminContext {
 
   /** The node id of `groupId`'s coordinator (FindCoordinator key type 0), cached until it moves. */
   coordinator(groupId: string): Promise<number> {
-    const cached = this.#coordinators.get(groupId);
+    const coordinators = this.#shared.coordinators;
+    const cached = coordinators.get(groupId);
     if (cached) return cached;
     const p = withRetry(() => this.#findCoordinator(groupId), this.retry);
-    this.#coordinators.set(groupId, p);
+    coordinators.set(groupId, p);
     p.catch(() => {
-      if (this.#coordinators.get(groupId) === p) this.#coordinators.delete(groupId);
+      if (coordinators.get(groupId) === p) coordinators.delete(groupId);
     });
     return p;
   }
 
   /** Forgets cached coordinators of groups whose error says the coordinator moved. */
   onGroupError(groupId: string, e: Error): void {
-    if (!(e instanceof KafkaError) || COORDINATOR_MOVED.has(e.code)) this.#coordinators.delete(groupId);
+    if (!(e instanceof KafkaError) || COORDINATOR_MOVED.has(e.code)) {
+      this.#shared.coordinators.delete(groupId);
+    }
   }
 
   async #findCoordinator(groupId: string): Promise<number> {
     // Both shapes are filled; the encoder writes the one the negotiated version has.
-    const res = await this.cluster.send("any", FindCoordinator, {
+    const res = await this.send("any", FindCoordinator, {
       key: groupId,
       keyType: 0,
       coordinatorKeys: [groupId],

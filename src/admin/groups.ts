@@ -102,7 +102,7 @@ export async function listGroups(
   const typesFilter = options.types === undefined
     ? []
     : v.array(options.types, "types").map((s, i) => v.nonEmptyString(s, `types[${i}]`));
-  await ctx.cluster.refreshMetadata([]);
+  await ctx.retried(() => ctx.cluster.refreshMetadata([]));
   const nodes = [...ctx.cluster.brokers.keys()];
   const key = (n: number) => `broker:${n}`;
   const outcomes = await runBatch(
@@ -110,7 +110,7 @@ export async function listGroups(
     key,
     (pending) =>
       perGroup(groupBy(pending, (n) => n), key, async (node) => {
-        const res = await ctx.cluster.send(node, ListGroups, { statesFilter, typesFilter });
+        const res = await ctx.send(node, ListGroups, { statesFilter, typesFilter });
         const o: Outcome<GroupListing[]> = res.errorCode === 0
           ? {
             ok: true,
@@ -139,7 +139,7 @@ export async function describeGroups(ctx: AdminContext, ids: readonly string[]):
     (g) => g,
     (pending) =>
       byCoordinator(ctx, pending, async (node, gs) => {
-        const res = await ctx.cluster.send(node, DescribeGroups, {
+        const res = await ctx.send(node, DescribeGroups, {
           groups: gs,
           includeAuthorizedOperations: false,
         });
@@ -190,7 +190,7 @@ export async function deleteGroups(ctx: AdminContext, ids: readonly string[]): P
     (g) => g,
     (pending) =>
       byCoordinator(ctx, pending, async (node, gs) => {
-        const res = await ctx.cluster.send(node, DeleteGroups, { groupsNames: gs });
+        const res = await ctx.send(node, DeleteGroups, { groupsNames: gs });
         const out = new Map<string, Outcome<void>>();
         for (const r of res.results) {
           out.set(
@@ -229,7 +229,7 @@ export async function listConsumerGroupOffsets(
   const res = await withRetry(async () => {
     const node = await ctx.coordinator(gid);
     try {
-      const r = await ctx.cluster.send(node, OffsetFetchByName, {
+      const r = await ctx.send(node, OffsetFetchByName, {
         groupId: gid,
         topics,
         groups: [{ groupId: gid, topics }],
@@ -303,7 +303,7 @@ export async function alterConsumerGroupOffsets(
       const error = e instanceof Error ? e : new Error(String(e));
       return new Map(pending.map((p) => [partitionKey(p), { ok: false, error }]));
     }
-    const res = await ctx.cluster.send(node, OffsetCommitByName, {
+    const res = await ctx.send(node, OffsetCommitByName, {
       groupId: gid,
       generationIdOrMemberEpoch: -1,
       memberId: "",
@@ -353,7 +353,7 @@ export async function deleteConsumerGroupOffsets(
   v.unique(checked, partitionKey, "partitions");
   const outcomes = await runBatch(checked, partitionKey, async (pending) => {
     const node = await ctx.coordinator(gid);
-    const res = await ctx.cluster.send(node, OffsetDelete, {
+    const res = await ctx.send(node, OffsetDelete, {
       groupId: gid,
       topics: [...byTopic(pending)].map(([name, ps]) => ({
         name,

@@ -41,9 +41,12 @@ function checkPartition(tp: TopicPartition, field: string): TopicPartition {
   };
 }
 
-/** Leader lookups already retried inside the cluster (unknown topics): final for the batch retry loop. */
+/**
+ * Leader lookups the broker answered with an error (unknown topics), already retried inside the cluster:
+ * final for the batch retry loop. A lookup that found no broker goes again until the call's deadline.
+ */
 const lookupFailures = new WeakSet<Error>();
-const alreadyRetried = (e: Error): boolean => lookupFailures.has(e);
+const alreadyRetried = (e: Error): boolean => lookupFailures.has(e) && e instanceof KafkaError;
 
 /**
  * One round of a partition-leader call: finds each partition's leader, sends one request per leader, and
@@ -92,7 +95,7 @@ export async function listOffsets(
     partitionKey,
     (pending) =>
       byLeader(ctx, pending, async (leader, ps) => {
-        const res = await ctx.cluster.send(leader, ListOffsets, {
+        const res = await ctx.send(leader, ListOffsets, {
           replicaId: -1,
           isolationLevel: isolation === "read_committed" ? 1 : 0,
           topics: [...groupBy(ps, (p) => p.topic)].map(([name, list]) => ({
@@ -151,7 +154,7 @@ export async function deleteRecords(
     partitionKey,
     (pending) =>
       byLeader(ctx, pending, async (leader, ps) => {
-        const res = await ctx.cluster.send(leader, DeleteRecords, {
+        const res = await ctx.send(leader, DeleteRecords, {
           topics: [...groupBy(ps, (p) => p.topic)].map(([name, list]) => ({
             name,
             partitions: list.map((p) => ({ partitionIndex: p.partition, offset: p.offset })),

@@ -15,6 +15,7 @@ import type { AdminOptions } from "./types.ts";
 export const ADMIN_OPTIONS = {
   ...CLUSTER_OPTIONS,
   operationTimeoutMs: int(0),
+  defaultApiTimeoutMs: { ...int(1), kafka: ["default.api.timeout.ms"] },
 } satisfies OptionTable<AdminOptions>;
 
 /** The admin client's table, named for messages. */

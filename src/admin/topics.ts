@@ -83,7 +83,7 @@ export async function createTopics(
   const validateOnly = v.optionalBool(options.validateOnly, "validateOnly", false);
   const timeoutMs = timeout(ctx, options.timeoutMs, "timeoutMs");
   const outcomes = await runBatch(checked, (t) => t.name, async (pending) => {
-    const res = await ctx.cluster.send(await ctx.controller(), CreateTopics, {
+    const res = await ctx.send(await ctx.controller(), CreateTopics, {
       topics: pending,
       timeoutMs,
       validateOnly,
@@ -127,7 +127,7 @@ export async function deleteTopics(
   v.unique(checked, (n) => n, "topics");
   const timeoutMs = timeout(ctx, options.timeoutMs, "timeoutMs");
   const outcomes = await runBatch(checked, (n) => n, async (pending) => {
-    const res = await ctx.cluster.send(await ctx.controller(), DeleteTopics, {
+    const res = await ctx.send(await ctx.controller(), DeleteTopics, {
       topics: pending.map((name) => ({ name, topicId: ZERO_UUID })),
       topicNames: pending,
       timeoutMs,
@@ -159,11 +159,13 @@ export async function listTopics(
   options: ListTopicsOptions = {},
 ): Promise<TopicListing[]> {
   const listInternal = v.optionalBool(options.listInternal, "listInternal", false);
-  const res = await ctx.cluster.send("any", Metadata, {
-    topics: null,
-    allowAutoTopicCreation: false,
-    includeTopicAuthorizedOperations: false,
-  });
+  const res = await ctx.retried(() =>
+    ctx.send("any", Metadata, {
+      topics: null,
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    })
+  );
   return res.topics
     .filter((t) => t.errorCode === 0 && t.name !== null && (listInternal || !t.isInternal))
     .map((t) => ({ name: t.name as string, topicId: t.topicId, isInternal: t.isInternal }))
@@ -194,7 +196,7 @@ export async function describeTopics(
   const checked = v.nonEmptyArray(names, "topics").map((n, i) => v.topicName(n, `topics[${i}]`));
   v.unique(checked, (n) => n, "topics");
   const outcomes = await runBatch(checked, (n) => n, async (pending) => {
-    const res = await ctx.cluster.send("any", Metadata, {
+    const res = await ctx.send("any", Metadata, {
       topics: pending.map((name) => ({ name, topicId: ZERO_UUID })),
       allowAutoTopicCreation: false,
       includeTopicAuthorizedOperations: false,
@@ -215,9 +217,13 @@ export async function describeTopics(
 }
 
 /** DescribeCluster (Kafka 2.8+), or Metadata from older brokers. */
-export async function describeCluster(ctx: AdminContext): Promise<ClusterDescription> {
+export function describeCluster(ctx: AdminContext): Promise<ClusterDescription> {
+  return ctx.retried(() => describeClusterOnce(ctx));
+}
+
+async function describeClusterOnce(ctx: AdminContext): Promise<ClusterDescription> {
   try {
-    const res = await ctx.cluster.send("any", DescribeCluster, {
+    const res = await ctx.send("any", DescribeCluster, {
       includeClusterAuthorizedOperations: false,
       endpointType: 1,
       includeFencedBrokers: false,
@@ -268,7 +274,7 @@ export async function createPartitions(
   const validateOnly = v.optionalBool(options.validateOnly, "validateOnly", false);
   const timeoutMs = timeout(ctx, options.timeoutMs, "timeoutMs");
   const outcomes = await runBatch(checked, (p) => p.name, async (pending) => {
-    const res = await ctx.cluster.send(await ctx.controller(), CreatePartitions, {
+    const res = await ctx.send(await ctx.controller(), CreatePartitions, {
       topics: pending,
       timeoutMs,
       validateOnly,

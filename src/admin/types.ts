@@ -9,6 +9,13 @@ export interface AdminOptions extends ClusterOptions {
    * CreatePartitions, DeleteRecords) before it answers with REQUEST_TIMED_OUT. Default 30 s.
    */
   operationTimeoutMs?: number;
+  /**
+   * How long one call may take, retries included (as the Java client's `default.api.timeout.ms`): a call
+   * retries retriable errors (a broker away, a leader or coordinator moving) until then, and then fails with
+   * an `ApiTimeoutError` (`cause`: the last error). An attempt already under way may end up to a reconnect
+   * backoff later. Default 60 s.
+   */
+  defaultApiTimeoutMs?: number;
 }
 
 // One shape for a partition across the consumer and the admin client.

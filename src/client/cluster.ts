@@ -6,7 +6,7 @@ import { type Api, Connection, type RequestOptions } from "./connection.ts";
 import { backoffMs, type RetryOptions, sleep, withRetry } from "./retry.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import { KafkaError } from "../protocol/errors.ts";
-import { ClientClosedError } from "./errors.ts";
+import { ApiTimeoutError, ClientClosedError } from "./errors.ts";
 import { ZERO_UUID } from "../protocol/writer.ts";
 import { ConnectionError, type SocketAdapter, type TlsOptions } from "../transport/socket.ts";
 import { defaultAdapter } from "../transport/default.ts";
@@ -375,24 +375,30 @@ export class Cluster {
 
   /**
    * Sends to a broker (`"any"` for any broker), retrying on lost connections and timeouts with backoff.
-   * Errors inside the answer are the caller's to read.
+   * Errors inside the answer are the caller's to read. With a `deadline` (`performance.now()` ms) no
+   * attempt starts after it and none waits for its answer beyond it.
    */
   send<Req, Res>(
     target: number | "any",
     api: Api<Req, Res>,
     request: Req,
     options?: RequestOptions,
+    deadline?: number,
   ): Promise<Res> {
     return withRetry(async () => {
       try {
         const conn = target === "any" ? await this.any() : await this.broker(target);
-        return await conn.send(api, request, options);
+        if (deadline === undefined) return await conn.send(api, request, options);
+        const left = Math.ceil(deadline - performance.now());
+        if (left <= 0) throw new ApiTimeoutError(`${api.name} not sent: out of time`);
+        const timeoutMs = Math.min(options?.timeoutMs ?? conn.requestTimeoutMs, left);
+        return await conn.send(api, request, { ...options, timeoutMs });
       } catch (e) {
         // A request cut off by close() is not retried: nobody waits for it any more.
         if (this.#closed) throw new ClientClosedError("client is closed", { cause: e });
         throw e;
       }
-    }, this.#o);
+    }, deadline === undefined ? this.#o : { ...this.#o, deadline });
   }
 
   /** Closes every connection. */

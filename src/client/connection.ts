@@ -173,6 +173,11 @@ export class Connection {
     return this.#authentications;
   }
 
+  /** How long a request waits for its answer unless it says otherwise (`requestTimeoutMs`). */
+  get requestTimeoutMs(): number {
+    return this.#requestTimeoutMs;
+  }
+
   /** True once the connection failed or was closed. */
   get isClosed(): boolean {
     return this.#failure !== undefined;

@@ -10,6 +10,24 @@ export class RequestTimeoutError extends KafkaClientError {
   override readonly retriable = true;
 }
 
+/**
+ * A call did not finish within its time (the admin client's `defaultApiTimeoutMs`): it was retried until
+ * then. `cause` holds the last error it met.
+ *
+ * @example
+ * ```ts
+ * await admin.listTopics().catch((e) => {
+ *   if (e instanceof ApiTimeoutError) console.warn("cluster unreachable:", e.cause);
+ * });
+ * ```
+ */
+export class ApiTimeoutError extends KafkaClientError {
+  /** Always `"ApiTimeoutError"`. */
+  override name = "ApiTimeoutError";
+  /** The cluster may answer a later call. */
+  override readonly retriable = true;
+}
+
 /** The broker does not speak any version of an API that this client speaks. */
 export class UnsupportedVersionError extends KafkaClientError {
   /** Always `"UnsupportedVersionError"`. */

@@ -7,6 +7,8 @@ import { describeApiVersions, inferBrokerVersion, VERSION_RULES } from "../../sr
 import { specTimestamp } from "../../src/admin/offsets.ts";
 import type { VersionRange } from "../../src/client/connection.ts";
 import { KafkaError } from "../../src/protocol/errors.ts";
+import { ApiTimeoutError } from "../../src/client/errors.ts";
+import { withRetry } from "../../src/client/retry.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 
 function ranges(entries: Record<number, [number, number]>): Map<number, VersionRange> {
@@ -144,6 +146,63 @@ describe("per-item outcomes and retries", () => {
       return Promise.resolve(new Map(pending.map((k) => [k, { ok: true as const, value: 1 }])));
     }, { retries: 2, retryBackoffMs: 1 });
     assert.deepEqual(settle("op", ["x", "y"], (k) => k, after), [1, 1]);
+  });
+
+  it("retries without a count until the deadline, then fails the items left with ApiTimeoutError", async () => {
+    let rounds = 0;
+    const deadline = performance.now() + 150;
+    const outcomes = await runBatch(["ok", "stuck"], (k) => k, (pending) => {
+      rounds++;
+      return Promise.resolve(
+        new Map(
+          pending.map((
+            k,
+          ) => [
+            k,
+            k === "ok" ? { ok: true as const, value: 1 } : { ok: false as const, error: retriable() },
+          ]),
+        ),
+      );
+    }, { retries: Infinity, retryBackoffMs: 5, retryBackoffMaxMs: 5, deadline });
+    // Far more rounds than the default count of 5: only the deadline ended them.
+    assert.ok(rounds > 6, `${rounds} rounds`);
+    assert.ok(performance.now() >= deadline - 10, "gave up before its deadline");
+    assert.deepEqual(outcomes.get("ok"), { ok: true, value: 1 });
+    const stuck = outcomes.get("stuck");
+    assert.ok(stuck && !stuck.ok && stuck.error instanceof ApiTimeoutError);
+    assert.equal(stuck.error.retriable, true);
+    assert.ok(stuck.error.cause instanceof KafkaError && stuck.error.cause.name === "NOT_COORDINATOR");
+    assert.match(stuck.error.message, /out of time: .*NOT_COORDINATOR/);
+  });
+
+  it("withRetry: the deadline ends the attempts with ApiTimeoutError; a count still ends them first", async () => {
+    let calls = 0;
+    const failing = () => {
+      calls++;
+      return Promise.reject(retriable());
+    };
+    const e = await withRetry(failing, {
+      retries: Infinity,
+      retryBackoffMs: 5,
+      retryBackoffMaxMs: 5,
+      deadline: performance.now() + 100,
+    }).catch((err) => err);
+    assert.ok(e instanceof ApiTimeoutError, String(e));
+    assert.ok(calls > 6, `${calls} calls`);
+    // An ApiTimeoutError from an inner loop with the same deadline is passed on, not wrapped again.
+    const inner = new ApiTimeoutError("inner");
+    assert.equal(
+      await withRetry(() => Promise.reject(inner), { deadline: performance.now() - 1 }).catch((x) => x),
+      inner,
+    );
+    calls = 0;
+    const counted = await withRetry(failing, {
+      retries: 2,
+      retryBackoffMs: 1,
+      deadline: performance.now() + 60_000,
+    }).catch((err) => err);
+    assert.equal(calls, 3);
+    assert.ok(counted instanceof KafkaError, "the count ran out first: the error itself");
   });
 });
 

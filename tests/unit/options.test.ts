@@ -264,6 +264,11 @@ describe("option types and values", () => {
       RangeError,
       "operationTimeoutMs must be an integer >= 0, got -1",
     );
+    throwsExactly(
+      () => admin({ defaultApiTimeoutMs: 0 }),
+      RangeError,
+      "defaultApiTimeoutMs must be an integer >= 1, got 0",
+    );
   });
 
   it("nested fields are checked with dotted names", () => {
@@ -385,7 +390,11 @@ const consumerSample: Required<ConsumerOptions> = {
   groupRemoteAssignor: "uniform",
   rackId: "rack-1",
 };
-const adminSample: Required<AdminOptions> = { ...cluster, operationTimeoutMs: 0 };
+const adminSample: Required<AdminOptions> = {
+  ...cluster,
+  operationTimeoutMs: 0,
+  defaultApiTimeoutMs: 60_000,
+};
 
 describe("every option the clients read is accepted", () => {
   it("each client's table holds exactly its options", () => {

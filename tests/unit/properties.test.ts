@@ -153,8 +153,18 @@ describe("properties to options", () => {
   });
 
   it("admin properties", () => {
-    const o = adminOptionsFromProperties({ ...servers, "client.id": "ops", "request.timeout.ms": "5000" });
-    assert.deepEqual(o, { bootstrapServers: ["127.0.0.1:1"], clientId: "ops", requestTimeoutMs: 5000 });
+    const o = adminOptionsFromProperties({
+      ...servers,
+      "client.id": "ops",
+      "request.timeout.ms": "5000",
+      "default.api.timeout.ms": "20000",
+    });
+    assert.deepEqual(o, {
+      bootstrapServers: ["127.0.0.1:1"],
+      clientId: "ops",
+      requestTimeoutMs: 5000,
+      defaultApiTimeoutMs: 20000,
+    });
     assert.ok(new Admin(o) instanceof Admin);
   });
 

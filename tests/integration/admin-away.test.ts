@@ -1,0 +1,114 @@
+// Admin calls while the cluster is away: a fault-injecting adapter refuses new connections and cuts the open
+// ones (as brokers that went down do). A call retries until `defaultApiTimeoutMs`, so one made during a short
+// outage succeeds once the cluster is back, and one that outlives its time fails with an ApiTimeoutError.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Admin } from "../../src/admin/admin.ts";
+import { AdminBatchError } from "../../src/admin/batch.ts";
+import { ApiTimeoutError } from "../../src/client/errors.ts";
+import { defaultAdapter } from "../../src/transport/default.ts";
+import { ConnectionError, type Socket, type SocketAdapter } from "../../src/transport/socket.ts";
+import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+
+/** Real sockets, except while `away`: then connecting fails at once, and `goAway()` closes the open ones. */
+function outage(): { adapter: SocketAdapter; goAway(): Promise<void>; comeBack(): void; refused(): number } {
+  let away = false;
+  let refused = 0;
+  const open = new Set<Socket>();
+  return {
+    adapter: {
+      async connect(o) {
+        if (away) {
+          refused++;
+          throw new ConnectionError(`connect to ${o.host}:${o.port} refused (the cluster is away)`);
+        }
+        const socket = await (await defaultAdapter()).connect(o);
+        open.add(socket);
+        void socket.closed.then(() => open.delete(socket), () => open.delete(socket));
+        return socket;
+      },
+    },
+    async goAway() {
+      away = true;
+      await Promise.all([...open].map((s) => s.close().catch(() => {})));
+    },
+    comeBack() {
+      away = false;
+    },
+    refused: () => refused,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("admin calls while the cluster is away", () => {
+  const admins: Admin[] = [];
+  let cleanup: Admin;
+  const topics: string[] = [];
+
+  before(() => {
+    cleanup = new Admin({ bootstrapServers: bootstrap() });
+  });
+  after(async () => {
+    for (const a of admins) await a.close();
+    if (topics.length > 0) await cleanup.deleteTopics(topics).catch(() => {});
+    await cleanup.close();
+  });
+
+  it("calls made during a 4 s outage succeed once the cluster is back", async () => {
+    const o = outage();
+    const admin = new Admin({ bootstrapServers: bootstrap(), adapter: o.adapter });
+    admins.push(admin);
+    await admin.describeCluster(); // connected before the outage
+    const topic = uniqueTopic("admin-away");
+    topics.push(topic);
+
+    await o.goAway();
+    const listed = admin.listTopics();
+    const created = admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 1 }]);
+    const cluster = admin.describeCluster();
+    // Longer than the five quick retries of one request (about 2.5 s) that ended such calls before.
+    await sleep(4_000);
+    assert.ok(o.refused() > 3, `the calls kept trying while away (${o.refused()} connections refused)`);
+    o.comeBack();
+
+    assert.ok(Array.isArray(await listed));
+    const [made] = await created;
+    assert.equal(made.name, topic);
+    assert.equal(made.numPartitions, 2);
+    assert.ok((await cluster).brokers.length >= 1);
+    const [described] = await admin.describeTopics([topic]);
+    assert.equal(described.partitions.length, 2);
+  });
+
+  it("a call that outlives defaultApiTimeoutMs fails with ApiTimeoutError, the last error as its cause", async () => {
+    const o = outage();
+    const admin = new Admin({
+      bootstrapServers: bootstrap(),
+      adapter: o.adapter,
+      defaultApiTimeoutMs: 1_500,
+    });
+    admins.push(admin);
+    await admin.listTopics();
+    await o.goAway();
+
+    const listed = await admin.listTopics().then(() => undefined, (e) => e);
+    assert.ok(listed instanceof ApiTimeoutError, `expected an ApiTimeoutError, got ${String(listed)}`);
+    assert.ok(listed.cause instanceof ConnectionError, `cause: ${String(listed.cause)}`);
+    assert.equal(listed.retriable, true);
+
+    // A batch call: each item still failing at the deadline has the timeout as its outcome.
+    const name = uniqueTopic("admin-away-never");
+    const batch = await admin.createTopics([{ name, numPartitions: 1, replicationFactor: 1 }]).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(batch instanceof AdminBatchError, `expected an AdminBatchError, got ${String(batch)}`);
+    const outcome = batch.outcomes.get(name);
+    assert.ok(outcome && !outcome.ok && outcome.error instanceof ApiTimeoutError, String(outcome));
+
+    // Nothing was created while away, and the client works again once the cluster is back.
+    o.comeBack();
+    assert.ok(!(await admin.listTopics()).some((t) => t.name === name));
+  });
+});
