@@ -18,6 +18,7 @@ export const nodeWorkerAdapter: WorkerAdapter = {
       postMessage: (m, transfer) => w.postMessage(m, transfer as never),
       onMessage: (f) => w.on("message", f),
       onError: (f) => w.on("error", f),
+      onExit: (f) => w.on("exit", f),
       terminate: async () => {
         await w.terminate();
       },

@@ -12,6 +12,8 @@ export interface WorkerPort {
   onMessage(listener: (message: unknown) => void): void;
   /** The worker failed (an uncaught error, or it could not start). */
   onError(listener: (error: Error) => void): void;
+  /** The thread ended (where the runtime tells: `worker_threads`' exit event), also after `terminate()`. */
+  onExit?(listener: (code: number) => void): void;
   /** Stops the thread. */
   terminate(): Promise<void>;
 }

@@ -4,6 +4,9 @@
 // middle of in-flight work.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Admin } from "../../src/admin/admin.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { Producer } from "../../src/producer/producer.ts";
@@ -266,6 +269,37 @@ describe("parallel consumption", () => {
     await assert.rejects(Promise.resolve(bad), /exports no handler/);
     await c2.close();
   });
+  it("starts a worker thread again after it dies, and its records run again", async () => {
+    const t = await topic(1);
+    const marker = join(mkdtempSync(join(tmpdir(), "kafka-ts-crash-")), "crashed");
+    const p = new Producer({ bootstrapServers: bootstrap() });
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      sends.push(p.send({ topic: t, key: i === 20 ? "crash" : `k${i}`, value: i === 20 ? marker : `${i}` }));
+    }
+    await Promise.all(sends);
+    await p.close();
+    const consumer = new Consumer({
+      bootstrapServers: bootstrap(),
+      groupId: `g-${t}`,
+      autoOffsetReset: "earliest",
+    });
+    consumer.subscribe([t]);
+    // One worker: without a restart nothing would be left to run the records after the crash.
+    const run = consumer.parallel({
+      workers: 1,
+      handlerModule: new URL("../fixtures/parallel/crash-once-handler.ts", import.meta.url),
+      retry: { attempts: 5, backoffMs: 50 },
+    });
+    await until("handled", () => run.stats().handled === 60, 30_000);
+    assert.ok(existsSync(marker), "the worker crashed");
+    assert.ok(run.stats().failures >= 1, "the crash failed the records in the dead worker");
+    await run.stop();
+    const committed = await consumer.committed([{ topic: t, partition: 0 }]);
+    assert.equal([...committed.values()][0]?.offset, 60n);
+    await consumer.close();
+  });
+
   for (const protocol of ["classic", "consumer"] as const) {
     it(`${protocol} protocol: a member joining and leaving mid-run loses nothing and commits past no gap`, async () => {
       const t = await topic(6);
