@@ -30,10 +30,9 @@ function makeRecords(codec: string): WireRecord[] {
   return Array.from({ length: RECORDS }, (_, i) => ({
     partition: i % PARTITIONS,
     key: i % 10 === 3 ? null : text(i % 10 === 4 ? "" : `key-${codec}-${i}`),
-    value: i % 10 === 5
-      ? null
-      : i % 10 === 6
-      ? toBase64(Uint8Array.from({ length: 2048 }, (_, j) => (i * 7 + j) & 0xff))
+    value: i % 10 === 5 ? null : i % 10 === 6
+      // 20 KB: an uncompressed batch of it is large enough to go out in pieces (Socket.writev).
+      ? toBase64(Uint8Array.from({ length: 20_000 }, (_, j) => (i * 7 + j) & 0xff))
       : text(`value ${i} with ${codec} `.repeat(1 + (i % 4))),
     headers: i % 3 === 0 ? [] : [
       { key: "n", value: text(String(i)) },
