@@ -1,14 +1,16 @@
 // Admin calls while the cluster is away: a fault-injecting adapter refuses new connections and cuts the open
-// ones (as brokers that went down do). A call retries until `defaultApiTimeoutMs`, so one made during a short
-// outage succeeds once the cluster is back, and one that outlives its time fails with an ApiTimeoutError.
+// ones (as brokers that went down do), or drops what the client writes (a broker that stops answering). A
+// call retries until `defaultApiTimeoutMs`, so one made during a short outage succeeds once the cluster is
+// back, and one that outlives its time fails with an ApiTimeoutError.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Admin } from "../../src/admin/admin.ts";
 import { AdminBatchError } from "../../src/admin/batch.ts";
-import { ApiTimeoutError } from "../../src/client/errors.ts";
+import { ApiTimeoutError, RequestTimeoutError } from "../../src/client/errors.ts";
 import { defaultAdapter } from "../../src/transport/default.ts";
 import { ConnectionError, type Socket, type SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { wrapSockets } from "../helpers/reset-adapter.ts";
 
 /** Real sockets, except while `away`: then connecting fails at once, and `goAway()` closes the open ones. */
 function outage(): { adapter: SocketAdapter; goAway(): Promise<void>; comeBack(): void; refused(): number } {
@@ -110,5 +112,31 @@ describe("admin calls while the cluster is away", () => {
     // Nothing was created while away, and the client works again once the cluster is back.
     o.comeBack();
     assert.ok(!(await admin.listTopics()).some((t) => t.name === name));
+  });
+
+  it("a broker that stops answering: the call ends at its deadline, not after requestTimeoutMs", async () => {
+    let silent = false;
+    // Requests written while silent never reach the broker, so no answer comes (connections stay open).
+    const adapter = wrapSockets((socket) => ({
+      write: (bytes) => (silent ? Promise.resolve() : socket.write(bytes)),
+    }));
+    const admin = new Admin({
+      bootstrapServers: bootstrap(),
+      adapter,
+      defaultApiTimeoutMs: 2_000,
+      requestTimeoutMs: 60_000,
+    });
+    admins.push(admin);
+    await admin.listTopics();
+    silent = true;
+    const started = performance.now();
+    const e = await admin.listTopics().then(() => undefined, (err) => err);
+    const tookMs = performance.now() - started;
+    assert.ok(e instanceof ApiTimeoutError, `expected an ApiTimeoutError, got ${String(e)}`);
+    assert.ok(e.cause instanceof RequestTimeoutError, `cause: ${String(e.cause)}`);
+    // The request waited no longer than the call had left: far below the 60 s request timeout.
+    assert.ok(tookMs < 30_000, `took ${Math.round(tookMs)} ms`);
+    silent = false;
+    assert.ok(Array.isArray(await admin.listTopics()));
   });
 });

@@ -37,6 +37,23 @@ async function produce(topic: string, count: number, keys: number, valueOf = (i:
   await p.close();
 }
 
+/** A consumer of its own group reading `topic` from the start, its records run by a fixture module in threads. */
+function workerRun(
+  topic: string,
+  module: string,
+  workers: number,
+  retry: { attempts: number; backoffMs: number },
+) {
+  const consumer = new Consumer({
+    bootstrapServers: bootstrap(),
+    groupId: `g-${topic}`,
+    autoOffsetReset: "earliest",
+  });
+  consumer.subscribe([topic]);
+  const handlerModule = new URL(`../fixtures/parallel/${module}`, import.meta.url);
+  return { consumer, run: consumer.parallel({ workers, handlerModule, retry }) };
+}
+
 describe("parallel consumption", () => {
   const cluster = new Cluster({ bootstrapServers: bootstrap() });
   const topics: string[] = [];
@@ -246,17 +263,7 @@ describe("parallel consumption", () => {
   it("runs a handler module in worker threads, and fails the run when the module has no handler", async () => {
     const t = await topic(2);
     await produce(t, 200, 20);
-    const consumer = new Consumer({
-      bootstrapServers: bootstrap(),
-      groupId: `g-${t}`,
-      autoOffsetReset: "earliest",
-    });
-    consumer.subscribe([t]);
-    const run = consumer.parallel({
-      workers: 2,
-      handlerModule: new URL("../fixtures/parallel/spin-handler.ts", import.meta.url),
-      retry: { attempts: 2, backoffMs: 1 },
-    });
+    const { consumer, run } = workerRun(t, "spin-handler.ts", 2, { attempts: 2, backoffMs: 1 });
     await until("handled", () => run.stats().handled === 200, 30_000);
     await run.stop();
     const committed = await consumer.committed([0, 1].map((partition) => ({ topic: t, partition })));
@@ -279,18 +286,8 @@ describe("parallel consumption", () => {
     }
     await Promise.all(sends);
     await p.close();
-    const consumer = new Consumer({
-      bootstrapServers: bootstrap(),
-      groupId: `g-${t}`,
-      autoOffsetReset: "earliest",
-    });
-    consumer.subscribe([t]);
     // One worker: without a restart nothing would be left to run the records after the crash.
-    const run = consumer.parallel({
-      workers: 1,
-      handlerModule: new URL("../fixtures/parallel/crash-once-handler.ts", import.meta.url),
-      retry: { attempts: 5, backoffMs: 50 },
-    });
+    const { consumer, run } = workerRun(t, "crash-once-handler.ts", 1, { attempts: 5, backoffMs: 50 });
     await until("handled", () => run.stats().handled === 60, 30_000);
     assert.ok(existsSync(marker), "the worker crashed");
     assert.ok(run.stats().failures >= 1, "the crash failed the records in the dead worker");
