@@ -7,7 +7,7 @@ import type { Api } from "../client/connection.ts";
 import type { RetryOptions, RetryPolicy } from "../client/retry.ts";
 import { ERR, KafkaError } from "../protocol/errors.ts";
 import { FindCoordinator } from "../protocol/messages/find-coordinator.ts";
-import { withRetry } from "../client/retry.ts";
+import { callPolicy, withRetry } from "../client/retry.ts";
 
 /** Error codes after which a group's coordinator must be looked up again. */
 const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ERR.COORDINATOR_NOT_AVAILABLE, ERR.NOT_COORDINATOR]);
@@ -37,11 +37,7 @@ export class AdminContext {
     this.#shared = shared;
     this.cluster = shared.cluster;
     this.operationTimeoutMs = shared.operationTimeoutMs;
-    this.retry = {
-      ...shared.retry,
-      retries: shared.retry.retries ?? Infinity,
-      deadline: performance.now() + shared.apiTimeoutMs,
-    };
+    this.retry = callPolicy(shared.retry, shared.apiTimeoutMs);
   }
 
   /** Makes the context of each call of one admin client: `start()` opens one call. */

@@ -332,8 +332,11 @@ export class Cluster {
     return errors;
   }
 
-  /** The topic's metadata, fetched when missing or stale; unknown topics are retried, then reported. */
-  topic(name: string): Promise<TopicInfo> {
+  /**
+   * The topic's metadata, fetched when missing or stale; unknown topics are retried, then reported (no
+   * later than `deadline`, `performance.now()` ms, when given).
+   */
+  topic(name: string, deadline?: number): Promise<TopicInfo> {
     return withRetry(async () => {
       const cached = this.#topics.get(name);
       // A partition without a leader (a cluster coming back) is asked again, never served from the cache.
@@ -347,7 +350,7 @@ export class Cluster {
       const fresh = this.#topics.get(name);
       if (!fresh) throw KafkaError.fromCode(3, { topic: name });
       return fresh.info;
-    }, this.#o);
+    }, deadline === undefined ? this.#o : { ...this.#o, deadline });
   }
 
   /** The cached metadata of a topic, without asking the broker (for hot paths). */

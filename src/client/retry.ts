@@ -34,6 +34,20 @@ export function backoffMs(attempt: number, o: RetryOptions = {}): number {
 }
 
 /**
+ * The retry policy of one call that must end within `timeoutMs` from now (the Java clients'
+ * `default.api.timeout.ms`): the client's backoff, as many attempts as its `retries` allow (without limit
+ * when unset), and the deadline.
+ */
+export function callPolicy(o: RetryOptions, timeoutMs: number): RetryPolicy {
+  return {
+    retries: o.retries ?? Infinity,
+    retryBackoffMs: o.retryBackoffMs,
+    retryBackoffMaxMs: o.retryBackoffMaxMs,
+    deadline: performance.now() + timeoutMs,
+  };
+}
+
+/**
  * The wait before the next attempt after `attempt` (0-based) failed with the retriable `e`, or the error
  * to give up with when that attempt would start after `o.deadline`.
  */

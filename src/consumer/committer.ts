@@ -3,6 +3,7 @@
  * at close), commits the application asks for, and where they go (the group member's identity when
  * subscribed, else a standalone commit under the groupId). `onCommit` hears of automatic and async ones.
  */
+import type { RetryPolicy } from "../client/retry.ts";
 import type { Cluster } from "../client/cluster.ts";
 import type { ConsumerCounters } from "./counters.ts";
 import type { GroupMembership } from "./group/membership.ts";
@@ -126,15 +127,18 @@ export class Committer {
     }
   }
 
-  /** Sends a commit; reports to `onCommit` when `report`. Remembers what was committed. */
-  async commit(entries: CommitEntry[], report: boolean): Promise<void> {
+  /**
+   * Sends a commit, retried as `policy` allows; reports to `onCommit` when `report`. Remembers what was
+   * committed.
+   */
+  async commit(entries: CommitEntry[], report: boolean, policy?: RetryPolicy): Promise<void> {
     const map = new Map<string, OffsetAndMetadata & TopicPartition>();
     for (const e of entries) map.set(tpKey(e.tp), { ...e.tp, ...e.offset });
     try {
       if (entries.length > 0) {
         const group = this.#host.group();
-        if (group) await group.commit(entries);
-        else await commitOffsetsStandalone(this.#cluster, this.#groupId!, entries);
+        if (group) await group.commit(entries, policy);
+        else await commitOffsetsStandalone(this.#cluster, this.#groupId!, entries, policy);
       }
       this.#m.commits++;
       for (const e of entries) this.#subs.noteCommitted(tpKey(e.tp), e.offset.offset);
@@ -152,11 +156,14 @@ export class Committer {
    * exactly-once pipeline does not restart from an older offset (that fails with the retriable
    * UNSTABLE_OFFSET_COMMIT once the retries run out).
    */
-  fetchCommitted(tps: TopicPartition[]): Promise<Map<string, OffsetAndMetadata | null>> {
+  fetchCommitted(
+    tps: TopicPartition[],
+    policy?: RetryPolicy,
+  ): Promise<Map<string, OffsetAndMetadata | null>> {
     if (!this.#groupId) return Promise.reject(new TypeError("committed offsets need the groupId option"));
     const group = this.#host.group();
-    if (group) return group.fetchCommitted(tps, this.#requireStable);
-    return fetchCommittedStandalone(this.#cluster, this.#groupId, tps, this.#requireStable);
+    if (group) return group.fetchCommitted(tps, this.#requireStable, policy);
+    return fetchCommittedStandalone(this.#cluster, this.#groupId, tps, this.#requireStable, policy);
   }
 
   #report(err: Error | null, map: Map<string, OffsetAndMetadata & TopicPartition>): void {

@@ -5,6 +5,7 @@
  * read-iterator.ts, read-stream.ts) each with its delivery tracker (delivery.ts, stream-tracker.ts), and
  * the rebalance glue (rebalance.ts). Parallel consumption (`parallel()`) lives in parallel/.
  */
+import { callPolicy, type RetryPolicy } from "../client/retry.ts";
 import { Cluster, type ClusterOptions } from "../client/cluster.ts";
 import { CLUSTER_OPTIONS } from "../client/options.ts";
 import { checkOffset, checkTimestamp, checkTp, checkTps } from "./args.ts";
@@ -426,7 +427,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     } else {
       throw new TypeError('offsetsForTimes: expected a Map of "topic:partition" to ms, or an array');
     }
-    const res = await listOffsets(this.#cluster, queries, this.#o.isolationLevel);
+    const res = await listOffsets(this.#cluster, queries, this.#o.isolationLevel, this.#callPolicy());
     const out = new Map<string, { offset: bigint; timestamp: number } | null>();
     for (const q of queries) {
       const a = res.get(tpKey(q.tp));
@@ -438,7 +439,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
   /** The last committed offsets of the group (`groupId` required); null where none. Keys are `"topic:partition"`. */
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, OffsetAndMetadata | null>> {
     this.#checkOpen();
-    return await this.#committer.fetchCommitted(checkTps(partitions));
+    return await this.#committer.fetchCommitted(checkTps(partitions), this.#callPolicy());
   }
 
   /** Records between the position of `tp` and its end (last known), or null when either is unknown. */
@@ -623,7 +624,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
       void this.#committer.commit(entries, true).catch(() => {});
       return;
     }
-    await this.#committer.commit(entries, false);
+    await this.#committer.commit(entries, false, this.#callPolicy());
   }
 
   /**
@@ -737,10 +738,15 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     this.#waiters.wake();
   }
 
+  /** The retries of one call a user waits on: until `defaultApiTimeoutMs` from now, as in the Java client. */
+  #callPolicy(): RetryPolicy {
+    return callPolicy(this.#cluster.retryOptions, this.#o.defaultApiTimeoutMs);
+  }
+
   #offsetsAt(partitions: readonly TopicPartition[], at: bigint): Promise<Map<string, bigint>> {
     this.#checkOpen();
     const queries = checkTps(partitions).map((tp) => ({ tp, timestamp: at }));
-    return listOffsets(this.#cluster, queries, this.#o.isolationLevel).then((res) => {
+    return listOffsets(this.#cluster, queries, this.#o.isolationLevel, this.#callPolicy()).then((res) => {
       const out = new Map<string, bigint>();
       for (const [k, v] of res) out.set(k, v.offset);
       return out;

@@ -1,6 +1,6 @@
 /** ListOffsets for the consumer: earliest, latest and by-timestamp offsets, one request per leader. */
 import type { Cluster } from "../client/cluster.ts";
-import { withRetry } from "../client/retry.ts";
+import { type RetryPolicy, withRetry } from "../client/retry.ts";
 import { KafkaError, needsMetadataRefresh } from "../protocol/errors.ts";
 import { ListOffsets } from "../protocol/messages/list-offsets.ts";
 import { type TopicPartition, tpKey } from "./group/types.ts";
@@ -22,19 +22,21 @@ export interface OffsetAnswer {
 
 /**
  * Looks up offsets for partitions, each with its own timestamp (-2n earliest, -1n latest, or ms).
- * Groups by leader, retries retriable errors after a metadata refresh. Keys are `"topic:partition"`.
+ * Groups by leader, retries retriable errors after a metadata refresh (as often as `policy` allows).
+ * Keys are `"topic:partition"`.
  */
 export async function listOffsets(
   cluster: Cluster,
   queries: readonly { tp: TopicPartition; timestamp: bigint }[],
   isolationLevel: number,
+  policy: RetryPolicy = cluster.retryOptions,
 ): Promise<Map<string, OffsetAnswer>> {
   const out = new Map<string, OffsetAnswer>();
   let pending = queries.filter((q) => !out.has(tpKey(q.tp)));
   await withRetry(async () => {
     const byLeader = new Map<number, { tp: TopicPartition; timestamp: bigint; epoch: number }[]>();
     for (const q of pending) {
-      const info = await cluster.topic(q.tp.topic);
+      const info = await cluster.topic(q.tp.topic, policy.deadline);
       const p = info.partitions[q.tp.partition];
       if (!p || p.partition !== q.tp.partition) {
         throw KafkaError.fromCode(3, { api: "ListOffsets", topic: q.tp.topic, partition: q.tp.partition });
@@ -58,11 +60,17 @@ export async function listOffsets(
         parts.push({ partitionIndex: q.tp.partition, currentLeaderEpoch: q.epoch, timestamp: q.timestamp });
         topics.set(q.tp.topic, parts);
       }
-      const res = await cluster.send(leader, ListOffsets, {
-        replicaId: -1,
-        isolationLevel,
-        topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-      });
+      const res = await cluster.send(
+        leader,
+        ListOffsets,
+        {
+          replicaId: -1,
+          isolationLevel,
+          topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+        },
+        undefined,
+        policy.deadline,
+      );
       for (const t of res.topics) {
         for (const p of t.partitions) {
           const ctx = { api: "ListOffsets", topic: t.name, partition: p.partitionIndex };
@@ -83,6 +91,6 @@ export async function listOffsets(
     }));
     pending = pending.filter((q) => !out.has(tpKey(q.tp)));
     if (retry && pending.length > 0) throw retry;
-  }, cluster.retryOptions);
+  }, policy);
   return out;
 }

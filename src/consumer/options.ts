@@ -82,6 +82,7 @@ export const CONSUMER_OPTIONS = {
   },
   enableAutoCommit: { ...bool(), kafka: ["enable.auto.commit"] },
   autoCommitIntervalMs: { ...int(1), kafka: ["auto.commit.interval.ms"] },
+  defaultApiTimeoutMs: { ...int(1), kafka: ["default.api.timeout.ms"] },
   fetchMinBytes: { ...int(0, INT32_MAX), kafka: ["fetch.min.bytes"] },
   fetchMaxWaitMs: { ...int(0, INT32_MAX), kafka: ["fetch.max.wait.ms", "fetch.wait.max.ms"] },
   maxPartitionFetchBytes: { ...int(1, INT32_MAX), kafka: ["max.partition.fetch.bytes"] },

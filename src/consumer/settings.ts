@@ -26,6 +26,8 @@ export interface ConsumerSettings<K = Uint8Array | null, V = Uint8Array | null> 
   checkCrcs: boolean;
   maxPollRecords: number;
   retryBackoffMs: number;
+  /** How long a call the user waits on (commit, committed, offset look-ups) may retry. */
+  defaultApiTimeoutMs: number;
   groupId: string | undefined;
   /** What group membership needs; undefined without a groupId. */
   groupOptions: GroupOptions | undefined;
@@ -86,6 +88,7 @@ export function resolveConsumerSettings<K, V>(options: ConsumerOptions<K, V>): C
     checkCrcs: options.checkCrcs ?? true,
     maxPollRecords: intOption(o, "maxPollRecords", 500, 1),
     retryBackoffMs: intOption(o, "retryBackoffMs", 100, 0),
+    defaultApiTimeoutMs: intOption(o, "defaultApiTimeoutMs", 60_000, 1),
     groupId: options.groupId,
     groupOptions: options.groupId === undefined ? undefined : {
       groupId: options.groupId,

@@ -364,6 +364,7 @@ const consumerSample: Required<ConsumerOptions> = {
   autoOffsetReset: "earliest",
   enableAutoCommit: false,
   autoCommitIntervalMs: 1000,
+  defaultApiTimeoutMs: 30_000,
   fetchMinBytes: 0,
   fetchMaxWaitMs: 0,
   maxPartitionFetchBytes: 1 << 20,

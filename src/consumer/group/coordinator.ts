@@ -4,7 +4,7 @@
  */
 import type { Cluster } from "../../client/cluster.ts";
 import type { Api, Connection, RequestOptions } from "../../client/connection.ts";
-import { backoffMs, isRetriable, sleep } from "../../client/retry.ts";
+import { isRetriable, nextAttempt, type RetryPolicy, sleep } from "../../client/retry.ts";
 import { ERR, KafkaError } from "../../protocol/errors.ts";
 import { FindCoordinator } from "../../protocol/messages/find-coordinator.ts";
 
@@ -37,29 +37,42 @@ export class Coordinator {
     this.#dedicated = dedicated;
   }
 
-  #find(): Promise<Node> {
+  /** Looks the coordinator up, giving up at `deadline` (`performance.now()` ms) when given. */
+  #find(deadline: number | undefined): Promise<Node> {
     this.#node ??= (async () => {
+      const o = this.#cluster.retryOptions;
       for (let attempt = 0;; attempt++) {
-        const res = await this.#cluster.send("any", FindCoordinator, {
-          key: this.#groupId,
-          keyType: 0,
-          coordinatorKeys: [this.#groupId],
-        });
+        const res = await this.#cluster.send(
+          "any",
+          FindCoordinator,
+          {
+            key: this.#groupId,
+            keyType: 0,
+            coordinatorKeys: [this.#groupId],
+          },
+          undefined,
+          deadline,
+        );
         const c = res.coordinators.length > 0 ? res.coordinators[0] : res;
         if (c.errorCode === 0) return { nodeId: c.nodeId, host: c.host, port: c.port };
         const err = KafkaError.fromCode(c.errorCode, { api: "FindCoordinator", groupId: this.#groupId });
-        if (!err.retriable || attempt >= (this.#cluster.retryOptions.retries ?? 5)) throw err;
-        await sleep(backoffMs(attempt, this.#cluster.retryOptions));
+        if (!err.retriable || attempt >= (o.retries ?? 5)) throw err;
+        const wait = nextAttempt(err, attempt, { ...o, deadline });
+        if (typeof wait !== "number") throw wait;
+        await sleep(wait);
       }
     })();
     this.#node.catch(() => this.invalidate());
     return this.#node;
   }
 
-  /** The coordinator's connection, looking it up first when unknown. */
-  connection(): Promise<Connection> {
+  /**
+   * The coordinator's connection, looking it up first when unknown (no later than `deadline`, when given:
+   * a look-up started for one call with a deadline is shared by the calls that come meanwhile).
+   */
+  connection(deadline?: number): Promise<Connection> {
     this.#conn ??= (async () => {
-      const node = await this.#find();
+      const node = await this.#find(deadline);
       const conn = this.#dedicated
         ? await this.#cluster.dedicated(node)
         : await this.#cluster.broker(node.nodeId);
@@ -94,17 +107,20 @@ export class Coordinator {
 
   /**
    * Runs `fn` against the coordinator until it succeeds, retrying retriable errors with backoff and
-   * looking the coordinator up again after it moved.
+   * looking the coordinator up again after it moved; as often as `policy` allows (by default the
+   * cluster's retry options).
    */
-  async retrying<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    const o = this.#cluster.retryOptions;
+  async retrying<T>(fn: (conn: Connection) => Promise<T>, policy?: RetryPolicy): Promise<T> {
+    const o: RetryPolicy = policy ?? this.#cluster.retryOptions;
     for (let attempt = 0;; attempt++) {
       try {
-        return await fn(await this.connection());
+        return await fn(await this.connection(o.deadline));
       } catch (e) {
         if (e instanceof KafkaError ? coordinatorMoved(e.code) : isRetriable(e)) this.invalidate();
         if (!isRetriable(e) || attempt >= (o.retries ?? 5)) throw e;
-        await sleep(backoffMs(attempt, o));
+        const wait = nextAttempt(e, attempt, o);
+        if (typeof wait !== "number") throw wait;
+        await sleep(wait);
       }
     }
   }

@@ -2,6 +2,7 @@
  * Consumer group membership: joins the group for a subscription, hands partitions to the consumer
  * through a listener, keeps the member alive with heartbeats, and commits and fetches offsets.
  */
+import type { RetryPolicy } from "../../client/retry.ts";
 import type { Cluster } from "../../client/cluster.ts";
 import { ClassicMember } from "./classic.ts";
 import { Coordinator } from "./coordinator.ts";
@@ -112,9 +113,9 @@ export class GroupMembership {
    * Commits offsets as this member (generation and member id). Retriable errors are retried; a
    * rebalance that took this member's generation fails with `CommitFailedError`.
    */
-  commit(offsets: CommitOffsets): Promise<void> {
+  commit(offsets: CommitOffsets, policy?: RetryPolicy): Promise<void> {
     if (this.#state.fatal) return Promise.reject(this.#state.fatal);
-    return commitWith(this.#coordinator, this.#o.groupId, offsets, () => this.#member.identity());
+    return commitWith(this.#coordinator, this.#o.groupId, offsets, () => this.#member.identity(), policy);
   }
 
   /**
@@ -124,8 +125,9 @@ export class GroupMembership {
   fetchCommitted(
     partitions: readonly TopicPartition[],
     requireStable = false,
+    policy?: RetryPolicy,
   ): Promise<Map<string, OffsetAndMetadata | null>> {
-    return fetchWith(this.#coordinator, this.#o.groupId, partitions, requireStable);
+    return fetchWith(this.#coordinator, this.#o.groupId, partitions, requireStable, policy);
   }
 
   /**

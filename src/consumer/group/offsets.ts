@@ -4,6 +4,7 @@
  */
 import type { Cluster } from "../../client/cluster.ts";
 import type { Api, Connection } from "../../client/connection.ts";
+import type { RetryPolicy } from "../../client/retry.ts";
 import { ERR, KafkaError } from "../../protocol/errors.ts";
 import { OffsetCommit } from "../../protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../../protocol/messages/offset-fetch.ts";
@@ -76,6 +77,7 @@ export async function commitWith(
   groupId: string,
   entries: CommitOffsets,
   who: () => CommitIdentity,
+  policy?: RetryPolicy,
 ): Promise<void> {
   checkEntries(entries);
   if (entries.length === 0) return;
@@ -120,7 +122,7 @@ export async function commitWith(
         throw new KafkaError(code, ctx);
       }
     }
-  });
+  }, policy);
 }
 
 /**
@@ -133,6 +135,7 @@ export async function fetchWith(
   groupId: string,
   partitions: readonly TopicPartition[],
   requireStable = false,
+  policy?: RetryPolicy,
 ): Promise<Map<string, OffsetAndMetadata | null>> {
   const out = new Map<string, OffsetAndMetadata | null>();
   if (partitions.length === 0) return out;
@@ -169,7 +172,7 @@ export async function fetchWith(
         );
       }
     }
-  });
+  }, policy);
   for (const tp of partitions) if (!out.has(tpKey(tp))) out.set(tpKey(tp), null);
   return out;
 }
@@ -187,8 +190,9 @@ export async function commitOffsetsStandalone(
   cluster: Cluster,
   groupId: string,
   entries: CommitOffsets,
+  policy?: RetryPolicy,
 ): Promise<void> {
-  await commitWith(new Coordinator(cluster, groupId, false), groupId, entries, () => STANDALONE);
+  await commitWith(new Coordinator(cluster, groupId, false), groupId, entries, () => STANDALONE, policy);
 }
 
 /**
@@ -205,6 +209,7 @@ export function fetchCommittedStandalone(
   groupId: string,
   partitions: readonly TopicPartition[],
   requireStable = false,
+  policy?: RetryPolicy,
 ): Promise<Map<string, OffsetAndMetadata | null>> {
-  return fetchWith(new Coordinator(cluster, groupId, false), groupId, partitions, requireStable);
+  return fetchWith(new Coordinator(cluster, groupId, false), groupId, partitions, requireStable, policy);
 }

@@ -1,10 +1,13 @@
-// Admin calls while the cluster is away: a fault-injecting adapter refuses new connections and cuts the open
-// ones (as brokers that went down do), or drops what the client writes (a broker that stops answering). A
-// call retries until `defaultApiTimeoutMs`, so one made during a short outage succeeds once the cluster is
-// back, and one that outlives its time fails with an ApiTimeoutError.
+// Calls a user waits on while the cluster is away (admin calls; the consumer's commit, committed offsets and
+// offset look-ups): a fault-injecting adapter refuses new connections and cuts the open ones (as brokers that
+// went down do), or drops what the client writes (a broker that stops answering). A call retries until
+// `defaultApiTimeoutMs`, so one made during a short outage succeeds once the cluster is back, and one that
+// outlives its time fails with an ApiTimeoutError.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Admin } from "../../src/admin/admin.ts";
+import { Consumer } from "../../src/consumer/consumer.ts";
+import { Producer } from "../../src/producer/producer.ts";
 import { AdminBatchError } from "../../src/admin/batch.ts";
 import { ApiTimeoutError, RequestTimeoutError } from "../../src/client/errors.ts";
 import { defaultAdapter } from "../../src/transport/default.ts";
@@ -138,5 +141,74 @@ describe("admin calls while the cluster is away", () => {
     assert.ok(tookMs < 30_000, `took ${Math.round(tookMs)} ms`);
     silent = false;
     assert.ok(Array.isArray(await admin.listTopics()));
+  });
+});
+
+describe("consumer calls while the cluster is away", () => {
+  let topic: string;
+  let admin: Admin;
+  const consumers: Consumer[] = [];
+
+  before(async () => {
+    admin = new Admin({ bootstrapServers: bootstrap() });
+    topic = uniqueTopic("consumer-away");
+    await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 1 }]);
+    const producer = new Producer({ bootstrapServers: bootstrap() });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send({ topic, value: `v${i}` })));
+    await producer.close();
+  });
+  after(async () => {
+    for (const c of consumers) await c.close().catch(() => {});
+    await admin.deleteTopics([topic]).catch(() => {});
+    await admin.close();
+  });
+
+  function consumer(o: ReturnType<typeof outage>, defaultApiTimeoutMs?: number): Consumer {
+    const c = new Consumer({
+      bootstrapServers: bootstrap(),
+      adapter: o.adapter,
+      groupId: `g-${topic}-${consumers.length}`,
+      enableAutoCommit: false,
+      ...(defaultApiTimeoutMs === undefined ? {} : { defaultApiTimeoutMs }),
+    });
+    consumers.push(c);
+    return c;
+  }
+  const tp = () => ({ topic, partition: 0 });
+
+  it("commit, committed and endOffsets made during a 4 s outage succeed once the cluster is back", async () => {
+    const o = outage();
+    const c = consumer(o);
+    c.assign([tp()]);
+    assert.equal((await c.endOffsets([tp()])).get(`${topic}:0`), 10n); // connected before the outage
+    await o.goAway();
+    const committing = c.commit({ offsets: [{ ...tp(), offset: 7n }] });
+    const ends = c.endOffsets([tp()]);
+    await sleep(4_000);
+    assert.ok(o.refused() > 3, `the calls kept trying while away (${o.refused()} connections refused)`);
+    o.comeBack();
+    await committing;
+    assert.equal((await ends).get(`${topic}:0`), 10n);
+    assert.equal((await c.committed([tp()])).get(`${topic}:0`)?.offset, 7n);
+  });
+
+  it("calls that outlive defaultApiTimeoutMs fail with ApiTimeoutError", async () => {
+    const o = outage();
+    const c = consumer(o, 1_500);
+    c.assign([tp()]);
+    await c.beginningOffsets([tp()]);
+    await o.goAway();
+    for (
+      const [what, call] of [
+        ["committed", () => c.committed([tp()])],
+        ["commit", () => c.commit({ offsets: [{ ...tp(), offset: 3n }] })],
+        ["offsetsForTimes", () => c.offsetsForTimes([{ ...tp(), timestamp: 0 }])],
+      ] as const
+    ) {
+      const e = await (call() as Promise<unknown>).then(() => undefined, (err) => err);
+      assert.ok(e instanceof ApiTimeoutError, `${what}: expected an ApiTimeoutError, got ${String(e)}`);
+    }
+    o.comeBack();
+    assert.equal((await c.committed([tp()])).get(`${topic}:0`), null, "nothing was committed while away");
   });
 });
