@@ -6,6 +6,7 @@ import {
   isTlsFailure,
   type Socket,
   type SocketAdapter,
+  streamWrites,
   TlsError,
   tlsError,
   type TlsOptions,
@@ -173,25 +174,12 @@ function wrap(conn: DenoConn, tlsPeer?: { host: string; port: number }): Socket 
   });
   return {
     readable,
-    async write(bytes: Uint8Array): Promise<void> {
-      if (closing) throw new ConnectionError("socket is closed");
-      try {
-        await writer.write(bytes);
-      } catch (e) {
-        void close();
-        throw new ConnectionError(`write failed: ${(e as Error).message}`, { cause: e });
-      }
-    },
-    async writev(chunks: readonly Uint8Array[]): Promise<void> {
-      if (closing) throw new ConnectionError("socket is closed");
-      try {
-        // The stream writes them in order; waiting on each in turn would add a round through the loop.
-        await Promise.all(chunks.map((c) => writer.write(c)));
-      } catch (e) {
-        void close();
-        throw new ConnectionError(`write failed: ${(e as Error).message}`, { cause: e });
-      }
-    },
+    ...streamWrites(
+      writer,
+      () => closing,
+      () => void close(),
+      (e) => new ConnectionError(`write failed: ${(e as Error).message}`, { cause: e }),
+    ),
     close,
     closed,
   };

@@ -118,3 +118,30 @@ export function tlsError(host: string, port: number, e: unknown): TlsError {
 export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new ConnectionError("connection attempt aborted");
 }
+
+/**
+ * `write` and `writev` over a Web stream's writer (the Deno and Workers sockets): nothing is written once
+ * the socket is `closing()`; a failed write closes it and fails with the error `failed` makes of the cause.
+ * A write resolves when the platform took the bytes: that is the backpressure. `writev` hands a frame's
+ * pieces over together (the stream keeps their order) instead of waiting for each in turn.
+ */
+export function streamWrites(
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  closing: () => boolean,
+  close: () => void,
+  failed: (e: unknown) => Error,
+): Pick<Socket, "write" | "writev"> {
+  const guarded = async (written: () => Promise<unknown>): Promise<void> => {
+    if (closing()) throw new ConnectionError("socket is closed");
+    try {
+      await written();
+    } catch (e) {
+      close();
+      throw failed(e);
+    }
+  };
+  return {
+    write: (bytes) => guarded(() => writer.write(bytes)),
+    writev: (chunks) => guarded(() => Promise.all(chunks.map((c) => writer.write(c)))),
+  };
+}

@@ -19,6 +19,7 @@ import {
   isTlsFailure,
   type Socket,
   type SocketAdapter,
+  streamWrites,
   TlsError,
   tlsError,
   type TlsOptions,
@@ -158,26 +159,7 @@ function wrap(sock: CfSocket, tlsPeer?: { host: string; port: number }): Socket 
   });
   return {
     readable,
-    async write(bytes: Uint8Array): Promise<void> {
-      if (closing) throw new ConnectionError("socket is closed");
-      try {
-        // Resolves when the platform took the bytes: that is the backpressure.
-        await writer.write(bytes);
-      } catch (e) {
-        void close();
-        throw failure("write", e);
-      }
-    },
-    async writev(chunks: readonly Uint8Array[]): Promise<void> {
-      if (closing) throw new ConnectionError("socket is closed");
-      try {
-        // The stream takes them in order: one frame's pieces, none of them copied into a joined frame.
-        await Promise.all(chunks.map((c) => writer.write(c)));
-      } catch (e) {
-        void close();
-        throw failure("write", e);
-      }
-    },
+    ...streamWrites(writer, () => closing, () => void close(), (e) => failure("write", e)),
     close,
     closed,
   };
