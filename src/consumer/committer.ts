@@ -153,8 +153,8 @@ export class Committer {
   /**
    * The group's committed offsets (needs a groupId). A read_committed consumer asks for stable offsets only,
    * as the Java client does: offsets a transaction still holds are not handed out before it ends, so an
-   * exactly-once pipeline does not restart from an older offset (that fails with the retriable
-   * UNSTABLE_OFFSET_COMMIT once the retries run out).
+   * exactly-once pipeline does not restart from an older offset (the retriable UNSTABLE_OFFSET_COMMIT is
+   * retried as `policy` allows).
    */
   fetchCommitted(
     tps: TopicPartition[],
