@@ -6,6 +6,7 @@
  * the rebalance glue (rebalance.ts). Parallel consumption (`parallel()`) lives in parallel/.
  */
 import { callPolicy, type RetryPolicy } from "../client/retry.ts";
+import { ApiTimeoutError } from "../client/errors.ts";
 import { Cluster, type ClusterOptions } from "../client/cluster.ts";
 import { CLUSTER_OPTIONS } from "../client/options.ts";
 import { checkOffset, checkTimestamp, checkTp, checkTps } from "./args.ts";
@@ -337,17 +338,31 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
 
   /**
    * The offset of the next record the consumer will hand over for `tp` (to `poll`, the iterator or the
-   * stream), looking it up first when unknown.
+   * stream), looking it up first when unknown: for up to `defaultApiTimeoutMs`, then it fails with an
+   * `ApiTimeoutError`, as in the Java client.
    */
   async position(tp: TopicPartition): Promise<bigint> {
     this.#checkOpen();
     const s = this.#subs.assigned(tp, "tp");
+    const deadline = performance.now() + this.#o.defaultApiTimeoutMs;
     while (s.position === null) {
       this.#throwIfFailed();
       this.#checkOpen();
       if (!this.#subs.isCurrent(s)) throw new RangeError(`tp: ${s.key} is no longer assigned`);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        const last = this.#init.lastFailure;
+        throw new ApiTimeoutError(
+          `the position of ${s.key} was not found within defaultApiTimeoutMs (${this.#o.defaultApiTimeoutMs} ms)` +
+            (last ? `: ${last.message}` : ""),
+          { cause: last },
+        );
+      }
       this.#init.ensure();
-      await (this.#init.running ?? this.#waitFor(this.#o.retryBackoffMs));
+      const running = this.#init.running;
+      await (running
+        ? Promise.race([running, this.#waitFor(left)])
+        : this.#waitFor(Math.min(this.#o.retryBackoffMs, left)));
     }
     return s.position;
   }

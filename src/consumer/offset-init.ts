@@ -34,6 +34,8 @@ export class OffsetInitializer {
   #running: Promise<void> | undefined;
   /** The next try after a retriable failure. */
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** The retriable error of the last look-up, until one succeeds. */
+  #lastFailure: Error | undefined;
 
   constructor(
     cluster: Cluster,
@@ -49,6 +51,11 @@ export class OffsetInitializer {
     this.#host = host;
   }
 
+  /** Why the last look-up failed, when it did with a retriable error (it runs again a little later). */
+  get lastFailure(): Error | undefined {
+    return this.#lastFailure;
+  }
+
   /** The look-up under way, if any (it never rejects: failures go to the host). */
   get running(): Promise<void> | undefined {
     return this.#running;
@@ -59,11 +66,14 @@ export class OffsetInitializer {
     if (this.#running || this.#host.closed || this.#retry !== undefined) return;
     const todo = this.#subs.withoutPosition();
     if (todo.length === 0) return;
-    this.#running = this.#init(todo).catch((e) => {
+    this.#running = this.#init(todo).then(() => {
+      this.#lastFailure = undefined;
+    }, (e) => {
       // As the Java client: a retriable failure (the cluster away, a coordinator or leader moving, offsets
       // a transaction still holds under read_committed) leaves the partitions without a position and the
       // look-up runs again a little later; only other errors reach the reader.
       if (!isRetriable(e)) return this.#host.fail(e as Error);
+      this.#lastFailure = e as Error;
       if (this.#host.closed) return;
       this.#retry = setTimeout(() => {
         this.#retry = undefined;

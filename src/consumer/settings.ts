@@ -26,7 +26,7 @@ export interface ConsumerSettings<K = Uint8Array | null, V = Uint8Array | null> 
   checkCrcs: boolean;
   maxPollRecords: number;
   retryBackoffMs: number;
-  /** How long a call the user waits on (commit, committed, offset look-ups) may retry. */
+  /** How long a call the user waits on (commit, committed, position, offset look-ups) may retry. */
   defaultApiTimeoutMs: number;
   groupId: string | undefined;
   /** What group membership needs; undefined without a groupId. */

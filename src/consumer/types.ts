@@ -67,9 +67,10 @@ export interface ConsumerOptions<K = Uint8Array | null, V = Uint8Array | null>
   /** Default 5000 ms. */
   autoCommitIntervalMs?: number;
   /**
-   * How long `commit()`, `committed()`, `beginningOffsets()`, `endOffsets()` and `offsetsForTimes()` may
-   * take, retries included (the Java client's `default.api.timeout.ms`): they retry retriable errors until
-   * then and then fail with an `ApiTimeoutError` (`cause`: the last error). Default 60 s.
+   * How long `commit()`, `committed()`, `position()`, `beginningOffsets()`, `endOffsets()` and
+   * `offsetsForTimes()` may take, retries included (the Java client's `default.api.timeout.ms`): they retry
+   * retriable errors until then and then fail with an `ApiTimeoutError` (`cause`: the last error). Default
+   * 60 s.
    */
   defaultApiTimeoutMs?: number;
   /** The broker answers a fetch once it has this many bytes (or `fetchMaxWaitMs` passed). Default 1. */

@@ -195,6 +195,7 @@ describe("consumer calls while the cluster is away", () => {
   it("calls that outlive defaultApiTimeoutMs fail with ApiTimeoutError", async () => {
     const o = outage();
     const c = consumer(o, 1_500);
+    // No committed offset and nothing read yet: position() has to look the partition up.
     c.assign([tp()]);
     await c.beginningOffsets([tp()]);
     await o.goAway();
@@ -203,6 +204,7 @@ describe("consumer calls while the cluster is away", () => {
         ["committed", () => c.committed([tp()])],
         ["commit", () => c.commit({ offsets: [{ ...tp(), offset: 3n }] })],
         ["offsetsForTimes", () => c.offsetsForTimes([{ ...tp(), timestamp: 0 }])],
+        ["position", () => c.position(tp())],
       ] as const
     ) {
       const e = await (call() as Promise<unknown>).then(() => undefined, (err) => err);
@@ -210,5 +212,6 @@ describe("consumer calls while the cluster is away", () => {
     }
     o.comeBack();
     assert.equal((await c.committed([tp()])).get(`${topic}:0`), null, "nothing was committed while away");
+    assert.equal(await c.position(tp()), 10n, "autoOffsetReset latest, once the cluster is back");
   });
 });
