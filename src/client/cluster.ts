@@ -3,7 +3,7 @@
  * routing and retries.
  */
 import { type Api, Connection, type RequestOptions } from "./connection.ts";
-import { backoffMs, type RetryOptions, sleep, withRetry } from "./retry.ts";
+import { backoffMs, type RetryOptions, sleep, until, withRetry } from "./retry.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import { KafkaError } from "../protocol/errors.ts";
 import { ApiTimeoutError, ClientClosedError } from "./errors.ts";
@@ -350,7 +350,7 @@ export class Cluster {
       const fresh = this.#topics.get(name);
       if (!fresh) throw KafkaError.fromCode(3, { topic: name });
       return fresh.info;
-    }, deadline === undefined ? this.#o : { ...this.#o, deadline });
+    }, until(this.#o, deadline));
   }
 
   /** The cached metadata of a topic, without asking the broker (for hot paths). */
@@ -401,7 +401,7 @@ export class Cluster {
         if (this.#closed) throw new ClientClosedError("client is closed", { cause: e });
         throw e;
       }
-    }, deadline === undefined ? this.#o : { ...this.#o, deadline });
+    }, until(this.#o, deadline));
   }
 
   /** Closes every connection. */

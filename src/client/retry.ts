@@ -47,6 +47,11 @@ export function callPolicy(o: RetryOptions, timeoutMs: number): RetryPolicy {
   };
 }
 
+/** `o` with attempts ending at `deadline` (`performance.now()` ms), or `o` itself without one. */
+export function until(o: RetryOptions, deadline: number | undefined): RetryPolicy {
+  return deadline === undefined ? o : { ...o, deadline };
+}
+
 /**
  * The wait before the next attempt after `attempt` (0-based) failed with the retriable `e`, or the error
  * to give up with when that attempt would start after `o.deadline`.

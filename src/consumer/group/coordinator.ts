@@ -4,7 +4,7 @@
  */
 import type { Cluster } from "../../client/cluster.ts";
 import type { Api, Connection, RequestOptions } from "../../client/connection.ts";
-import { isRetriable, nextAttempt, type RetryPolicy, sleep } from "../../client/retry.ts";
+import { isRetriable, nextAttempt, type RetryPolicy, sleep, until } from "../../client/retry.ts";
 import { ERR, KafkaError } from "../../protocol/errors.ts";
 import { FindCoordinator } from "../../protocol/messages/find-coordinator.ts";
 
@@ -40,7 +40,7 @@ export class Coordinator {
   /** Looks the coordinator up, giving up at `deadline` (`performance.now()` ms) when given. */
   #find(deadline: number | undefined): Promise<Node> {
     this.#node ??= (async () => {
-      const o = this.#cluster.retryOptions;
+      const o = until(this.#cluster.retryOptions, deadline);
       for (let attempt = 0;; attempt++) {
         const res = await this.#cluster.send(
           "any",
@@ -57,7 +57,7 @@ export class Coordinator {
         if (c.errorCode === 0) return { nodeId: c.nodeId, host: c.host, port: c.port };
         const err = KafkaError.fromCode(c.errorCode, { api: "FindCoordinator", groupId: this.#groupId });
         if (!err.retriable || attempt >= (o.retries ?? 5)) throw err;
-        const wait = nextAttempt(err, attempt, { ...o, deadline });
+        const wait = nextAttempt(err, attempt, o);
         if (typeof wait !== "number") throw wait;
         await sleep(wait);
       }
