@@ -11,8 +11,9 @@ export class RequestTimeoutError extends KafkaClientError {
 }
 
 /**
- * A call did not finish within its time (the admin client's `defaultApiTimeoutMs`): it was retried until
- * then. `cause` holds the last error it met.
+ * A call did not finish within its time (`defaultApiTimeoutMs` of the admin client, or of the consumer for
+ * its commits, committed offsets, positions and offset look-ups): it was retried until then. `cause`
+ * holds the last error it met.
  *
  * @example
  * ```ts
