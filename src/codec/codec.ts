@@ -6,4 +6,10 @@ export interface CompressionCodec {
   compress(data: Uint8Array): Uint8Array;
   /** Decompresses what `compress` (or another Kafka client) produced. */
   decompress(data: Uint8Array): Uint8Array;
+  /**
+   * Optional: compresses without holding the JavaScript thread for the whole input (e.g. with the
+   * runtime's native zlib). The producer uses it for large batches and leaves `data` untouched until the
+   * promise settles; when it rejects, the producer falls back to `compress`.
+   */
+  compressAsync?(data: Uint8Array): Promise<Uint8Array>;
 }

@@ -38,6 +38,8 @@ export class ProducerBatch {
   baseSequence = -1;
   /** Encoded at the first send and reused by retries. */
   encoded: Uint8Array | undefined;
+  /** Why it could not be encoded, when its compression failed after it was handed to a request. */
+  sealError: Error | undefined;
   /** Not to be retried before this time (performance.now() ms). */
   retryAt = 0;
   /** A request carrying it went out and got no answer: it may be in the log even if it fails. */

@@ -17,6 +17,7 @@ import type { ProducerSettings } from "./settings.ts";
 import type { DeliveryCallback, PersistenceStatus, ProducerMetrics, RecordMetadata } from "./types.ts";
 import { type DeliveryError, mayFollowAppend, withPersistence } from "./persistence.ts";
 import { ConnectionError } from "../transport/socket.ts";
+import { BatchSealer } from "./seal.ts";
 
 /** Sends the accumulator's batches and settles their records. */
 export class Sender {
@@ -31,6 +32,7 @@ export class Sender {
   #started = false;
   #starting: Promise<void> | undefined;
   readonly #inFlightByNode = new Map<number, number>();
+  readonly #sealer = new BatchSealer();
   readonly #metadataRequests = new Map<string, Promise<unknown>>();
   #drainQueued = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -286,11 +288,13 @@ export class Sender {
       const inFlight = this.#inFlightByNode.get(node) ?? 0;
       if (inFlight >= o.maxInFlight) continue; // a response will drain again
       const batches: ProducerBatch[] = [];
+      let sealing: Promise<void>[] | undefined;
       for (const s of group.batches) {
         const batch = s.queue.shift()!;
         const sequence = s.nextSequence;
         try {
-          this.#prepareBatch(s, batch);
+          const sealed = this.#prepareBatch(s, batch);
+          if (sealed !== undefined) (sealing ??= []).push(sealed);
         } catch (e) {
           // A codec that throws fails this batch's records; its sequence numbers were never used.
           s.nextSequence = sequence;
@@ -304,7 +308,7 @@ export class Sender {
       }
       if (batches.length === 0) continue;
       this.#inFlightByNode.set(node, inFlight + 1);
-      void this.#sendRequest(node, batches);
+      void this.#sendRequest(node, batches, this.#sealer.after(node, sealing));
     }
     if (toAdd !== undefined) txn!.addPartitions(toAdd);
     if (nextWake !== Infinity) this.#wakeAt(nextWake);
@@ -324,14 +328,17 @@ export class Sender {
     return undefined;
   }
 
-  /** Encodes a batch the first time it is sent, fixing its sequence numbers for every retry. */
-  #prepareBatch(s: PartitionState, batch: ProducerBatch): void {
+  /**
+   * Encodes a batch the first time it is sent, fixing its sequence numbers for every retry; returns a
+   * promise while a large batch is being compressed.
+   */
+  #prepareBatch(s: PartitionState, batch: ProducerBatch): Promise<void> | undefined {
     if (batch.encoded !== undefined) {
       this.#m.retries++;
-      return;
+      return undefined;
     }
     this.#idem.assignSequence(s, batch);
-    batch.encoded = batch.builder.build({
+    return this.#sealer.seal(batch, {
       compression: this.#o.compression,
       producerId: this.#idem.producerId,
       producerEpoch: this.#idem.epoch,
@@ -340,7 +347,9 @@ export class Sender {
     });
   }
 
-  async #sendRequest(node: number, batches: ProducerBatch[]): Promise<void> {
+  /** Sends one Produce; `ready`, when given, settles once its batches are sealed and its turn has come. */
+  async #sendRequest(node: number, batches: ProducerBatch[], ready?: Promise<unknown>): Promise<void> {
+    if (ready !== undefined) await ready;
     const byTopic = new Map<string, { index: number; records: Uint8Array }[]>();
     for (const b of batches) {
       let list = byTopic.get(b.topic);
@@ -359,6 +368,9 @@ export class Sender {
     const txn = this.#txn;
     let sent = false;
     try {
+      // A batch whose compression failed (natively and in JavaScript) fails the whole request before
+      // anything is written: not retriable, and failing its batches resets the sequence numbers.
+      for (const b of batches) if (b.sealError !== undefined) throw b.sealError;
       const conn = await this.#cluster.broker(node);
       // A connection already known dead writes nothing: that failure leaves the records unwritten.
       if (conn.isClosed) throw new ConnectionError(`connection to broker ${node} is closed`);

@@ -545,19 +545,30 @@ export class RecordBatchBuilder {
    */
   build(h: BatchHeaderInput): Uint8Array {
     if (this.count === 0) throw new RangeError("records must contain at least one record");
-    let out: Uint8Array;
-    if (h.compression === CompressionType.none) {
-      out = this.#buf.subarray(0, this.#pos);
-    } else {
-      const compressed = getCodec(h.compression).compress(
-        this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos),
-      );
-      if (compressed.length > 0x7fffffff - RECORD_BATCH_OVERHEAD) {
-        throw new RangeError(`record batch is too large (over 2 GiB)`);
-      }
-      out = new Uint8Array(RECORD_BATCH_OVERHEAD + compressed.length);
-      out.set(compressed, RECORD_BATCH_OVERHEAD);
+    if (h.compression !== CompressionType.none) {
+      return this.seal(h, getCodec(h.compression).compress(this.recordSection()));
     }
+    const out = this.#buf.subarray(0, this.#pos);
+    writeHeader(out, h, h.compression, this.count, this.baseTimestamp, this.maxTimestamp);
+    return out;
+  }
+
+  /** The encoded records, uncompressed: what a codec compresses (a view; valid until `takeBuffer`). */
+  recordSection(): Uint8Array {
+    return this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos);
+  }
+
+  /**
+   * The batch from the records as `h.compression` compressed them (`recordSection()` through the codec):
+   * `build` for a caller that compressed them itself, e.g. asynchronously.
+   */
+  seal(h: BatchHeaderInput, compressed: Uint8Array): Uint8Array {
+    if (this.count === 0) throw new RangeError("records must contain at least one record");
+    if (compressed.length > 0x7fffffff - RECORD_BATCH_OVERHEAD) {
+      throw new RangeError(`record batch is too large (over 2 GiB)`);
+    }
+    const out = new Uint8Array(RECORD_BATCH_OVERHEAD + compressed.length);
+    out.set(compressed, RECORD_BATCH_OVERHEAD);
     writeHeader(out, h, h.compression, this.count, this.baseTimestamp, this.maxTimestamp);
     return out;
   }

@@ -12,6 +12,7 @@ import {
   registerCodec,
   unregisterCodec,
 } from "../../src/codec/compression.ts";
+import { gzipCodec } from "../../src/codec/gzip.ts";
 import { defaultAdapter } from "../../src/transport/runtime.ts";
 import type { SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
@@ -232,6 +233,119 @@ describe("producer against a real broker", () => {
     await producer.close();
     // Idempotent sequences stay gapless: the broker took the record after the failed batch.
     assert.equal(after.offset, good.offset + 1n);
+  });
+
+  describe("gzip batches compressed asynchronously", () => {
+    const base = gzipCodec;
+    after(() => {
+      registerCodec(CompressionType.gzip, base);
+    });
+
+    /** Values of 2,000 bytes: `i` in front, then text that compresses. */
+    const value = (i: number) => enc.encode(String(i).padStart(8, "0") + "kafka ".repeat(332));
+
+    it("the default gzip codec has a native path on this runtime", () => {
+      assert.equal(typeof CompressionStream, "function");
+      assert.equal(typeof base.compressAsync, "function");
+    });
+
+    it("large batches go through it, and a broker's requests keep their order while they wait", async () => {
+      const t = await topic("producer-gzip-async", 1);
+      let calls = 0;
+      registerCodec(CompressionType.gzip, {
+        compress: base.compress,
+        decompress: base.decompress,
+        // The first large batch takes longest: were requests not kept in order, later ones would pass it.
+        compressAsync: async (d) => {
+          const n = calls++;
+          const out = await base.compressAsync!(d);
+          if (n === 0) await new Promise((r) => setTimeout(r, 300));
+          return out;
+        },
+      });
+      // No idempotence: nothing but the producer's own ordering keeps the log in send order.
+      const producer = new Producer({
+        bootstrapServers: bootstrap(),
+        compression: "gzip",
+        idempotent: false,
+        acks: 1,
+        lingerMs: 0,
+        batchSize: 40_000,
+        maxInFlightRequestsPerConnection: 5,
+      });
+      const total = 400;
+      const sends: Promise<RecordMetadata>[] = [];
+      for (let i = 0; i < total; i++) {
+        sends.push(producer.send({ topic: t, value: value(i) }));
+        // A batch's worth at a time, so that each goes in its own request while the first is compressed.
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 5));
+      }
+      const mds = await Promise.all(sends);
+      await producer.close();
+      assert.ok(calls >= 5, `${calls} batches compressed asynchronously`);
+      assert.deepEqual(mds.map((m) => m.offset), mds.map((_, i) => BigInt(i)), "offsets in send order");
+      const back = await readPartition(cluster, t, 0, total);
+      assert.equal(back.length, total);
+      back.forEach((r, i) => assert.deepEqual(r.value, value(i), `record ${i}`));
+    });
+
+    it("when the native path fails, the batch is compressed in JavaScript", async () => {
+      const t = await topic("producer-gzip-fallback", 1);
+      let rejected = 0;
+      registerCodec(CompressionType.gzip, {
+        compress: base.compress,
+        decompress: base.decompress,
+        compressAsync: () => {
+          rejected++;
+          return Promise.reject(new Error("no zlib today"));
+        },
+      });
+      const producer = new Producer({
+        bootstrapServers: bootstrap(),
+        compression: "gzip",
+        lingerMs: 5,
+        batchSize: 40_000,
+      });
+      const sends: Promise<RecordMetadata>[] = [];
+      for (let i = 0; i < 100; i++) sends.push(producer.send({ topic: t, value: value(i) }));
+      await Promise.all(sends);
+      await producer.close();
+      assert.ok(rejected > 0, "the native path was tried");
+      const back = await readPartition(cluster, t, 0, 100);
+      back.forEach((r, i) => assert.deepEqual(r.value, value(i), `record ${i}`));
+    });
+
+    it("when both fail, the batch's records fail with the codec's error and the producer goes on", async () => {
+      const t = await topic("producer-gzip-both-fail", 1);
+      const producer = new Producer({
+        bootstrapServers: bootstrap(),
+        compression: "gzip",
+        batchSize: 40_000,
+      });
+      const good = await producer.send({ topic: t, value: "before" });
+      registerCodec(CompressionType.gzip, {
+        compress: () => {
+          throw new Error("compressor broke");
+        },
+        decompress: base.decompress,
+        compressAsync: () => Promise.reject(new Error("no zlib today")),
+      });
+      try {
+        const lost: Promise<RecordMetadata>[] = [];
+        for (let i = 0; i < 20; i++) lost.push(producer.send({ topic: t, value: value(i) }));
+        const outcomes = await Promise.allSettled(lost);
+        for (const o of outcomes) {
+          assert.equal(o.status, "rejected");
+          assert.match(String((o as PromiseRejectedResult).reason), /compressor broke/);
+        }
+      } finally {
+        registerCodec(CompressionType.gzip, base);
+      }
+      const later = await producer.send({ topic: t, value: "after" });
+      await producer.close();
+      // Nothing of the failed batch reached the log.
+      assert.equal(later.offset, good.offset + 1n);
+    });
   });
 
   it("writable() waits when the buffer is full instead of growing memory", async () => {
