@@ -12,4 +12,10 @@ export interface CompressionCodec {
    * promise settles; when it rejects, the producer falls back to `compress`.
    */
   compressAsync?(data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: decompresses without holding the JavaScript thread for the whole input. The consumer uses it
+   * to decompress the next batches of a fetched chunk ahead of its reader, and `decompress` for a batch
+   * whose turn comes first (or when the promise rejects).
+   */
+  decompressAsync?(data: Uint8Array): Promise<Uint8Array>;
 }

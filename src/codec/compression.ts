@@ -160,6 +160,11 @@ export function unregisterCodec(type: CompressionType): void {
   if (type !== CompressionType.none) codecs.delete(type);
 }
 
+/** The codec registered (or loaded) for a compression type, if any: `getCodec` without the error. */
+export function findCodec(type: number): CompressionCodec | undefined {
+  return codecs.get(type);
+}
+
 /** Whether a codec is registered (or loaded) for the type. */
 export function hasCodec(type: number): boolean {
   return codecs.has(type);

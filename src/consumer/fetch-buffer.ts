@@ -3,20 +3,30 @@
  * hand-over itself. Batches are decoded one at a time as records are taken, so a large answer costs memory
  * for its raw bytes only; records are views into those bytes.
  */
-import { allCodecsLoaded, loadMissingCodecs } from "../codec/compression.ts";
+import { allCodecsLoaded, findCodec, loadMissingCodecs } from "../codec/compression.ts";
 import type { FetchResponse } from "../protocol/messages/fetch.ts";
 import {
   compressionTypesIn,
+  decodeRecordBatch,
   decodeRecordBatches,
   type KafkaRecord,
   TimestampType,
 } from "../protocol/record-batch.ts";
+import { InflateAhead, InflateBudget } from "./inflate-ahead.ts";
 import type { FetchAbortedTransaction } from "../protocol/messages/fetch.ts";
 import type { PartitionState, SubscriptionState } from "./subscription-state.ts";
 import type { ConsumerRecord, Deserializer } from "./types.ts";
 
 const EMPTY_RECORDS: KafkaRecord[] = [];
+/** Decompressed bytes held ahead of the reader, at most, per consumer (past one batch per batch under way). */
+const AHEAD_BYTES = 32 * 1024 * 1024;
 const ABORT_MARKER = 0;
+
+/** What `Chunk.load` found. */
+type Load = 0 | 1 | 2;
+const SPENT = 0;
+const LOADED = 1;
+const WAITING = 2;
 
 /**
  * Scans batch headers (no decoding) for the offset after the last complete batch; -1n when there is none.
@@ -72,8 +82,9 @@ export class Chunk {
   #pos = 0;
   readonly #fetchOffset: bigint;
   readonly #readCommitted: boolean;
-  /** Options for decoding each batch (one object for the chunk, not one per batch). */
-  readonly #decode: { checkCrc: boolean };
+  readonly #checkCrc: boolean;
+  /** Its batches being decompressed ahead, when its codec can do that. */
+  readonly #inflate: InflateAhead | undefined;
   readonly #aborted: FetchAbortedTransaction[];
   #abortedAt = 0;
   readonly #abortedProducers = new Set<bigint>();
@@ -86,13 +97,20 @@ export class Chunk {
     readCommitted: boolean,
     aborted: FetchAbortedTransaction[] | null,
     checkCrc = true,
+    ahead?: InflateBudget,
   ) {
     this.state = state;
-    this.#decode = { checkCrc };
+    this.#checkCrc = checkCrc;
     this.epoch = epoch;
     this.bytes = data.length;
     this.#data = data;
     this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    // The first batch's codec stands for the chunk's (a partition's batches rarely change codec).
+    if (
+      ahead !== undefined && data.length >= 61 && findCodec(data[22] & 0x07)?.decompressAsync !== undefined
+    ) {
+      this.#inflate = new InflateAhead(data, this.#view, ahead);
+    }
     this.#fetchOffset = fetchOffset;
     this.#readCommitted = readCommitted;
     this.#aborted = aborted && readCommitted
@@ -103,15 +121,19 @@ export class Chunk {
       : [];
   }
 
-  /** Decodes batches until one has records to hand over; false when the chunk is spent. */
-  load(): boolean {
+  /**
+   * Decodes batches until one has records to hand over (`LOADED`); `SPENT` when the chunk is, `WAITING`
+   * when its next batch is still being decompressed ahead (the reader is woken when it is done).
+   */
+  load(): Load {
     const data = this.#data;
     const view = this.#view;
     const state = this.state;
     while (data.length - this.#pos >= 61) {
       const at = this.#pos;
       const end = at + 12 + view.getInt32(at + 8);
-      if (end > data.length || end < at + 61) return false; // cut short; refetched
+      if (end > data.length || end < at + 61) return SPENT; // cut short; refetched
+      if (this.#inflate?.waiting(at)) return WAITING;
       this.#pos = end;
       const baseOffset = view.getBigInt64(at);
       const batchEnd = baseOffset + BigInt(view.getInt32(at + 23)) + 1n;
@@ -137,7 +159,8 @@ export class Chunk {
         if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
         continue;
       }
-      const batch = decodeRecordBatches(data.subarray(at, end), this.#decode)[0];
+      const inflated = this.#inflate?.take(at, end);
+      const batch = decodeRecordBatch(data.subarray(at, end), this.#checkCrc, inflated);
       let records = batch.records;
       if (records.length > 0 && records[0].offset < this.#fetchOffset) {
         records = records.filter((r) => r.offset >= this.#fetchOffset);
@@ -147,10 +170,15 @@ export class Chunk {
       this.leaderEpoch = batch.partitionLeaderEpoch;
       this.records = records;
       this.i = 0;
-      if (records.length > 0) return true;
+      if (records.length > 0) return LOADED;
       if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
     }
-    return false;
+    return SPENT;
+  }
+
+  /** Drops what was decompressed ahead (the chunk is dropped before it is spent). */
+  close(): void {
+    this.#inflate?.close();
   }
 }
 
@@ -170,10 +198,16 @@ export class FetchBuffer {
   #head = 0;
   /** Raw bytes held by the chunks not yet drained. */
   bytes = 0;
+  /** What the chunks may hold decompressed ahead of the reader. */
+  readonly ahead: InflateBudget;
 
-  /** Positions advance in `subs` as records are taken. */
-  constructor(subs: SubscriptionState) {
+  /**
+   * Positions advance in `subs` as records are taken. `wake` wakes readers when a batch decompressed ahead
+   * is ready; `aheadBytes` bounds what is held decompressed ahead.
+   */
+  constructor(subs: SubscriptionState, wake: () => void = () => {}, aheadBytes = AHEAD_BYTES) {
     this.#subs = subs;
+    this.ahead = new InflateBudget(aheadBytes, wake);
   }
 
   /** Whether no chunk is waiting. */
@@ -190,6 +224,7 @@ export class FetchBuffer {
 
   /** Drops every chunk (close). */
   clear(): void {
+    for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]?.close();
     this.#queue = [];
     this.#head = 0;
     this.bytes = 0;
@@ -220,7 +255,7 @@ export class FetchBuffer {
       }
       if (c.i >= c.records.length) {
         if (c.batchEnd > s.position!) s.position = c.batchEnd;
-        let more: boolean;
+        let more: Load;
         try {
           more = c.load();
         } catch (e) {
@@ -229,7 +264,8 @@ export class FetchBuffer {
           onCorrupt(e as Error);
           break;
         }
-        if (!more) {
+        if (more === WAITING) break;
+        if (more === SPENT) {
           s.chunks--;
           this.#dropHead(c);
           drained = true;
@@ -260,6 +296,7 @@ export class FetchBuffer {
   }
 
   #dropHead(c: Chunk): void {
+    c.close();
     this.#queue[this.#head++] = undefined;
     this.bytes -= c.bytes;
     if (this.#head >= this.#queue.length) {

@@ -250,6 +250,7 @@ export class Fetcher {
             o.isolationLevel === 1,
             p.abortedTransactions,
             o.checkCrcs,
+            this.#buffer.ahead,
           ),
         );
         if (next > s.fetchOffset) s.fetchOffset = next;

@@ -669,7 +669,32 @@ class Cursor {
 }
 
 /** Decodes one complete batch (length and magic already checked) at byte `at` of `view`. */
-function decodeBatch(batch: Uint8Array, view: DataView, at: number, checkCrc: boolean): RecordBatch {
+/**
+ * Decodes the one complete batch that `batch` holds. `inflated`, when given, is its records section already
+ * decompressed (e.g. asynchronously, ahead of the reader); the CRC is still checked on `batch` itself.
+ */
+export function decodeRecordBatch(batch: Uint8Array, checkCrc: boolean, inflated?: Uint8Array): RecordBatch {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const batchLength = batch.length >= LOG_OVERHEAD ? view.getInt32(8) : -1;
+  if (batchLength !== batch.length - LOG_OVERHEAD || batch.length < RECORD_BATCH_OVERHEAD) {
+    throw new CorruptRecordError(`record batch of ${batch.length} bytes declares length ${batchLength}`);
+  }
+  const magic = view.getInt8(16);
+  if (magic !== 2) {
+    throw new CorruptRecordError(
+      `record batch has magic ${magic}; only magic 2 (RecordBatch v2) is supported`,
+    );
+  }
+  return decodeBatch(batch, view, 0, checkCrc, inflated);
+}
+
+function decodeBatch(
+  batch: Uint8Array,
+  view: DataView,
+  at: number,
+  checkCrc: boolean,
+  inflated?: Uint8Array,
+): RecordBatch {
   const baseOffset = view.getBigInt64(at);
   if (checkCrc) {
     const storedCrc = view.getUint32(at + 17);
@@ -700,7 +725,9 @@ function decodeBatch(batch: Uint8Array, view: DataView, at: number, checkCrc: bo
   }
 
   let body = batch.subarray(RECORD_BATCH_OVERHEAD);
-  if (compression !== CompressionType.none) {
+  if (compression !== CompressionType.none && inflated !== undefined) {
+    body = inflated;
+  } else if (compression !== CompressionType.none) {
     const codec = getCodec(compression);
     try {
       body = codec.decompress(body);

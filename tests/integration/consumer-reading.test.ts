@@ -9,6 +9,8 @@ import { Consumer } from "../../src/consumer/consumer.ts";
 import { ConsumerClosedError } from "../../src/consumer/errors.ts";
 import type { ConsumerOptions, ConsumerRecord, PartitionEof } from "../../src/consumer/types.ts";
 import { registerDefaultCodecs } from "../../src/codec/defaults.ts";
+import { CompressionType, registerCodec } from "../../src/codec/compression.ts";
+import { gzipCodec } from "../../src/codec/gzip.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { createTopic, deleteTopic } from "../helpers/topics.ts";
 import { root, run } from "../examples/helpers.ts";
@@ -193,6 +195,55 @@ describe("consumer reading features against a real broker", () => {
     assert.ok(m.generationId >= 1, `generation ${m.generationId}`);
     assert.ok(m.memberId.length > 0);
     await c.close();
+  });
+
+  it("gzip batches are decompressed ahead of the reader, in every read mode, record for record", async () => {
+    const t = await topic("reading-gzip-ahead", 2);
+    const value = (i: number) => new TextEncoder().encode(`${i} `.repeat(1 + (i * 7919) % 300));
+    const writer = new Producer({ bootstrapServers: bootstrap(), compression: "gzip", batchSize: 64 * 1024 });
+    const total = 6_000;
+    await writer.sendBatch(
+      Array.from({ length: total }, (_, i) => ({ topic: t, partition: i % 2, value: value(i) })),
+    );
+    await writer.close();
+    // The default codec, counted; where the runtime's own is slower (Node) the test's stands in.
+    let ahead = 0;
+    registerCodec(CompressionType.gzip, {
+      compress: gzipCodec.compress,
+      decompress: gzipCodec.decompress,
+      decompressAsync: (d) => {
+        ahead++;
+        return gzipCodec.decompressAsync?.(d) ?? Promise.resolve(gzipCodec.decompress(d));
+      },
+    });
+    try {
+      for (const mode of ["poll", "stream", "iterator"] as const) {
+        const c = consumer({ maxPartitionFetchBytes: 256 * 1024 });
+        c.assign([{ topic: t, partition: 0 }, { topic: t, partition: 1 }]);
+        const seen: ConsumerRecord[] = [];
+        if (mode === "poll") {
+          while (seen.length < total) seen.push(...await c.poll(1000));
+        } else if (mode === "iterator") {
+          for await (const r of c) if (seen.push(r) === total) break;
+        } else {
+          const reader = c.stream().getReader();
+          while (seen.length < total) seen.push((await reader.read()).value!);
+          await reader.cancel();
+        }
+        await c.close();
+        for (const p of [0, 1]) {
+          const got = seen.filter((r) => r.partition === p);
+          assert.equal(got.length, total / 2, `${mode}: partition ${p}`);
+          got.forEach((r, k) => {
+            assert.equal(r.offset, BigInt(k), `${mode}: offset`);
+            assert.deepEqual(r.value, value(2 * k + p), `${mode}: value at ${p}/${k}`);
+          });
+        }
+      }
+    } finally {
+      registerCodec(CompressionType.gzip, gzipCodec);
+    }
+    assert.ok(ahead > 10, `${ahead} batches decompressed ahead`);
   });
 
   it("after close every method fails with ConsumerClosedError; close again does nothing", async () => {
