@@ -23,6 +23,8 @@ export interface RoundTripRequest {
 /** Where each record went (in request order) and what the consumer group read back. */
 export interface RoundTripResult {
   runtime: string;
+  /** Whether the bundled gzip codec compresses and decompresses through the runtime's zlib there. */
+  nativeGzip: { compress: boolean; decompress: boolean };
   sent: { partition: number; offset: string }[];
   read: WireRecord[];
 }

@@ -16,6 +16,7 @@ import {
   type TlsOptions,
 } from "../../workers.ts";
 import { crc32c } from "../../src/codec/crc32c.ts";
+import { gzipCodec } from "../../src/codec/gzip.ts";
 import {
   fromBase64,
   type RoundTripRequest,
@@ -91,6 +92,10 @@ async function roundTrip(env: Env, req: RoundTripRequest): Promise<RoundTripResu
   }
   return {
     runtime: detectRuntime(),
+    nativeGzip: {
+      compress: gzipCodec.compressAsync !== undefined,
+      decompress: gzipCodec.decompressAsync !== undefined,
+    },
     sent: sent.map((m) => ({ partition: m.partition, offset: String(m.offset) })),
     read,
   };

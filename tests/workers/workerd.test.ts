@@ -31,8 +31,9 @@ function makeRecords(codec: string): WireRecord[] {
     partition: i % PARTITIONS,
     key: i % 10 === 3 ? null : text(i % 10 === 4 ? "" : `key-${codec}-${i}`),
     value: i % 10 === 5 ? null : i % 10 === 6
-      // 20 KB: an uncompressed batch of it is large enough to go out in pieces (Socket.writev).
-      ? toBase64(Uint8Array.from({ length: 20_000 }, (_, j) => (i * 7 + j) & 0xff))
+      // 20 KB that does not compress: an uncompressed batch of it is large enough to go out in pieces
+      // (Socket.writev), and a gzip one to be compressed and decompressed through workerd's zlib.
+      ? toBase64(noise(i, 20_000))
       : text(`value ${i} with ${codec} `.repeat(1 + (i % 4))),
     headers: i % 3 === 0 ? [] : [
       { key: "n", value: text(String(i)) },
@@ -40,6 +41,12 @@ function makeRecords(codec: string): WireRecord[] {
       { key: "n", value: text("repeated key") },
     ],
   }));
+}
+
+/** Bytes from a linear congruential generator seeded with `seed`. */
+function noise(seed: number, length: number): Uint8Array {
+  let x = seed >>> 0;
+  return Uint8Array.from({ length }, () => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
 }
 
 let workerd: Workerd;
@@ -149,6 +156,7 @@ describe("client under workerd", () => {
       const res = await call("test", "/roundtrip", { method: "POST", body: JSON.stringify(req) });
       const result = await res.json() as RoundTripResult;
       assert.equal(result.runtime, "workerd");
+      assert.deepEqual(result.nativeGzip, { compress: true, decompress: true });
 
       // Each partition got consecutive offsets from 0, in the order the records were sent.
       assert.equal(result.sent.length, RECORDS);
