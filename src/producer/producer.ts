@@ -113,12 +113,28 @@ export class Producer<K = Uint8Array | string | null, V = Uint8Array | string | 
       },
       check: (w) => {
         const txn = this.#txn;
-        if (txn !== undefined && (txn.generation !== w.generation || txn.state.name !== "in-transaction")) {
+        // A commit waits for records sent before it (as the Java client's send() would have blocked for
+        // them); an abort, a failure or a newer transaction drops them.
+        const state = txn?.state.name;
+        if (
+          txn !== undefined &&
+          (txn.generation !== w.generation || (state !== "in-transaction" && state !== "committing"))
+        ) {
           throw new TransactionAbortedError("not sent: its transaction ended while it waited for metadata");
         }
       },
       append: (w) => this.#append(w.info!, w.partition, w, w.ack, w.slot, w.where),
       failed: (w, e) => {
+        // A record of an open transaction that cannot be sent (refused topic, no metadata or buffer space in
+        // time) fails the transaction, as in the Java client: committing without it would lose it. Bad input
+        // (a partition the topic lacks) stays that call's error, as when it is found at the call.
+        const txn = this.#txn;
+        if (
+          txn !== undefined && w.generation === txn.generation && !(e instanceof TransactionAbortedError) &&
+          !(e instanceof RangeError) && !(e instanceof TypeError)
+        ) {
+          txn.batchFailed(e, false);
+        }
         // Accepted records get one delivery report each, failures included (as Java's callback); a record
         // that never reached a batch was never sent.
         const err = this.#sender.failedUnsent(e);

@@ -97,6 +97,54 @@ describe("transactions against a real broker", () => {
         assert.equal(counter.count(EndTxn.key), 3);
       });
 
+      it("records sent before commitTransaction are committed, even those still waiting for metadata", async () => {
+        const t = await topic("txn-commit-waits");
+        const p = producer(uniqueTopic("txid"), classic);
+        await p.initTransactions();
+        p.beginTransaction();
+        // The producer has no metadata for the new topic yet: these wait for it when the commit starts.
+        const sends = Array.from({ length: 50 }, (_, i) => p.send({ topic: t, value: `early-${i}` }));
+        await p.commitTransaction();
+        const mds = await Promise.all(sends);
+        assert.equal(mds.length, 50);
+        const committed = values(await readTopic(t, 3, "read_committed"));
+        assert.deepEqual(committed.sort(), Array.from({ length: 50 }, (_, i) => `early-${i}`).sort());
+      });
+
+      it("a record that cannot be sent (its topic is refused) fails the transaction, as in the Java client", async () => {
+        const t = await topic("txn-refused-topic");
+        const p = producer(uniqueTopic("txid"), classic);
+        await p.initTransactions();
+        p.beginTransaction();
+        const good = p.send({ topic: t, value: "lost-with-the-transaction" });
+        await assert.rejects(p.send({ topic: "not a valid topic!", value: "x" }), /INVALID_TOPIC_EXCEPTION/);
+        await assert.rejects(p.commitTransaction(), /INVALID_TOPIC_EXCEPTION/);
+        await p.abortTransaction();
+        await good.catch(() => {}); // sent with the transaction, or dropped by the abort: either way not committed
+        p.beginTransaction();
+        await p.send({ topic: t, value: "next" });
+        await p.commitTransaction();
+        assert.deepEqual(values(await readTopic(t, 3, "read_committed")), ["next"]);
+      });
+
+      it("gzip batches compressed asynchronously are in the transaction they were sent in", async () => {
+        const t = await topic("txn-gzip");
+        const p = producer(uniqueTopic("txid"), classic, { compression: "gzip", batchSize: 64 * 1024 });
+        await p.initTransactions();
+        const big = (tag: string, i: number) => `${tag}-${i} ` + `${i * 7919} `.repeat(200);
+        // Sends not awaited: commit and abort must wait for batches still being compressed.
+        p.beginTransaction();
+        const kept = Array.from({ length: 600 }, (_, i) => p.send({ topic: t, value: big("kept", i) }));
+        await p.commitTransaction();
+        await Promise.all(kept);
+        p.beginTransaction();
+        const dropped = Array.from({ length: 600 }, (_, i) => p.send({ topic: t, value: big("dropped", i) }));
+        await Promise.all(dropped);
+        await p.abortTransaction();
+        const committed = values(await readTopic(t, 3, "read_committed"));
+        assert.deepEqual(committed.sort(), Array.from({ length: 600 }, (_, i) => big("kept", i)).sort());
+      });
+
       it("commits consumer offsets with the transaction, and not when it aborts", async () => {
         const t = await topic("txn-offsets");
         const groupId = uniqueTopic("txn-group");
