@@ -4,6 +4,7 @@
  */
 import { gunzipSync, gzipSync } from "fflate";
 import type { CompressionCodec } from "./codec.ts";
+import { concatBytes } from "./bytes.ts";
 
 /**
  * Deflate cannot expand data by much more than 1032:1; a gzip trailer that claims more than that is
@@ -98,12 +99,5 @@ async function through(
     }
   }
   await written;
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
