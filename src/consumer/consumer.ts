@@ -119,7 +119,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null>
     this.#clusterOptions = cluster as unknown as ClusterOptions;
     const subs = new SubscriptionState(o.isolationLevel === 1);
     this.#subs = subs;
-    this.#buffer = new FetchBuffer(subs, () => this.#waiters.wake());
+    this.#buffer = new FetchBuffer(subs, () => this.#waiters.wake(), o.fetchBufferBytes);
     this.#poll = new PollTracker(subs);
     // deno-lint-ignore no-this-alias
     const self = this;

@@ -203,11 +203,12 @@ export class FetchBuffer {
 
   /**
    * Positions advance in `subs` as records are taken. `wake` wakes readers when a batch decompressed ahead
-   * is ready; `aheadBytes` bounds what is held decompressed ahead.
+   * is ready; what is held decompressed ahead stays within `aheadBytes` (the consumer's `fetchBufferBytes`)
+   * and 32 MiB.
    */
   constructor(subs: SubscriptionState, wake: () => void = () => {}, aheadBytes = AHEAD_BYTES) {
     this.#subs = subs;
-    this.ahead = new InflateBudget(aheadBytes, wake);
+    this.ahead = new InflateBudget(Math.min(aheadBytes, AHEAD_BYTES), wake);
   }
 
   /** Whether no chunk is waiting. */

@@ -192,6 +192,12 @@ describe("decompressing ahead of the reader", () => {
     assert.equal(buffer.ahead.pending, 0);
   });
 
+  it("the budget is the consumer's fetchBufferBytes, and at most 32 MiB", () => {
+    const subs = new SubscriptionState(false);
+    assert.equal(new FetchBuffer(subs, () => {}, 3_000_000).ahead.limit, 3_000_000);
+    assert.equal(new FetchBuffer(subs, () => {}, 1 << 30).ahead.limit, 32 * 1024 * 1024);
+  });
+
   it("clearing the buffer gives back what its chunks held ahead", async () => {
     codec((d) => Promise.resolve(gzipCodec.decompress(d)));
     const { buffer } = setUp(fetched(), 1024 * 1024);
