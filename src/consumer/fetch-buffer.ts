@@ -6,6 +6,7 @@
 import { allCodecsLoaded, findCodec, loadMissingCodecs } from "../codec/compression.ts";
 import type { FetchResponse } from "../protocol/messages/fetch.ts";
 import {
+  batchEndAt,
   compressionTypesIn,
   decodeRecordBatch,
   decodeRecordBatches,
@@ -34,15 +35,13 @@ const WAITING = 2;
  */
 export function nextOffsetAfter(data: Uint8Array): bigint {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let pos = 0;
   let next = -1n;
-  while (data.length - pos >= 61) {
-    const end = pos + 12 + view.getInt32(pos + 8);
-    if (end > data.length || end < pos + 61) break;
+  for (let pos = 0;;) {
+    const end = batchEndAt(view, data.length, pos);
+    if (end < 0) return next;
     next = view.getBigInt64(pos) + BigInt(view.getInt32(pos + 23)) + 1n;
     pos = end;
   }
-  return next;
 }
 
 /**
@@ -129,10 +128,10 @@ export class Chunk {
     const data = this.#data;
     const view = this.#view;
     const state = this.state;
-    while (data.length - this.#pos >= 61) {
+    for (;;) {
       const at = this.#pos;
-      const end = at + 12 + view.getInt32(at + 8);
-      if (end > data.length || end < at + 61) return SPENT; // cut short; refetched
+      const end = batchEndAt(view, data.length, at);
+      if (end < 0) return SPENT; // spent, or the last batch cut short (refetched)
       if (this.#inflate?.waiting(at)) return WAITING;
       this.#pos = end;
       const baseOffset = view.getBigInt64(at);
@@ -173,7 +172,6 @@ export class Chunk {
       if (records.length > 0) return LOADED;
       if (state.position !== null && batchEnd > state.position) state.position = batchEnd;
     }
-    return SPENT;
   }
 
   /** Drops what was decompressed ahead (the chunk is dropped before it is spent). */

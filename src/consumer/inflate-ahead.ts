@@ -7,6 +7,7 @@
  * under way at once.
  */
 import { findCodec } from "../codec/compression.ts";
+import { batchEndAt, RECORD_BATCH_OVERHEAD } from "../protocol/record-batch.ts";
 
 /** Batches under way at once, at most, per consumer. */
 export const AHEAD_CONCURRENCY = 16;
@@ -16,8 +17,6 @@ export const STALL_MS = 250;
 export const AHEAD_MIN_BYTES = 1024;
 /** Room held for a batch under way, per compressed byte, until its real size is known. */
 const GUESSED_RATIO = 4;
-
-const RECORD_BATCH_OVERHEAD = 61;
 
 /** A batch started: its records section once decompressed, and the room it holds. */
 interface Ahead {
@@ -136,10 +135,9 @@ export class InflateAhead {
     const view = this.#view;
     const budget = this.#budget;
     while (budget.open) {
-      if (data.length - this.#scan < RECORD_BATCH_OVERHEAD) return true;
       const at = this.#scan;
-      const end = at + 12 + view.getInt32(at + 8);
-      if (end > data.length || end < at + RECORD_BATCH_OVERHEAD) return true; // cut short
+      const end = batchEndAt(view, data.length, at);
+      if (end < 0) return true; // the end, or a batch cut short
       this.#scan = end;
       const attributes = view.getInt16(at + 21);
       const type = attributes & 0x07;

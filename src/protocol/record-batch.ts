@@ -608,22 +608,8 @@ export function decodeRecordBatches(data: Uint8Array, options: { checkCrc?: bool
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let pos = 0;
   while (data.length - pos >= LOG_OVERHEAD) {
-    const batchLength = view.getInt32(pos + 8);
-    if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) {
-      throw new CorruptRecordError(
-        `record batch at byte ${pos} declares length ${batchLength}, less than the minimum ${
-          RECORD_BATCH_OVERHEAD - LOG_OVERHEAD
-        }`,
-      );
-    }
-    const end = pos + LOG_OVERHEAD + batchLength;
-    if (end > data.length) break; // partial batch at the end of a fetch
-    const magic = view.getInt8(pos + 16);
-    if (magic !== 2) {
-      throw new CorruptRecordError(
-        `record batch at byte ${pos} has magic ${magic}; only magic 2 (RecordBatch v2) is supported`,
-      );
-    }
+    const end = checkedBatchEnd(view, data.length, pos);
+    if (end < 0) break; // partial batch at the end of a fetch
     batches.push(decodeBatch(data.subarray(pos, end), view, pos, checkCrc));
     pos = end;
   }
@@ -668,26 +654,53 @@ class Cursor {
   }
 }
 
-/** Decodes one complete batch (length and magic already checked) at byte `at` of `view`. */
 /**
  * Decodes the one complete batch that `batch` holds. `inflated`, when given, is its records section already
  * decompressed (e.g. asynchronously, ahead of the reader); the CRC is still checked on `batch` itself.
  */
 export function decodeRecordBatch(batch: Uint8Array, checkCrc: boolean, inflated?: Uint8Array): RecordBatch {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  const batchLength = batch.length >= LOG_OVERHEAD ? view.getInt32(8) : -1;
-  if (batchLength !== batch.length - LOG_OVERHEAD || batch.length < RECORD_BATCH_OVERHEAD) {
-    throw new CorruptRecordError(`record batch of ${batch.length} bytes declares length ${batchLength}`);
-  }
-  const magic = view.getInt8(16);
-  if (magic !== 2) {
-    throw new CorruptRecordError(
-      `record batch has magic ${magic}; only magic 2 (RecordBatch v2) is supported`,
-    );
+  if (batch.length < LOG_OVERHEAD || checkedBatchEnd(view, batch.length, 0) !== batch.length) {
+    throw new CorruptRecordError(`record batch of ${batch.length} bytes does not hold exactly one batch`);
   }
   return decodeBatch(batch, view, 0, checkCrc, inflated);
 }
 
+/**
+ * Where the batch at byte `pos` of `view` (`length` bytes) ends, or -1 when only part of it is there. Throws
+ * `CorruptRecordError` for a length below the minimum or a magic other than 2.
+ */
+function checkedBatchEnd(view: DataView, length: number, pos: number): number {
+  const batchLength = view.getInt32(pos + 8);
+  if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) {
+    throw new CorruptRecordError(
+      `record batch at byte ${pos} declares length ${batchLength}, less than the minimum ${
+        RECORD_BATCH_OVERHEAD - LOG_OVERHEAD
+      }`,
+    );
+  }
+  const end = pos + LOG_OVERHEAD + batchLength;
+  if (end > length) return -1;
+  const magic = view.getInt8(pos + 16);
+  if (magic !== 2) {
+    throw new CorruptRecordError(
+      `record batch at byte ${pos} has magic ${magic}; only magic 2 (RecordBatch v2) is supported`,
+    );
+  }
+  return end;
+}
+
+/**
+ * Where the batch at byte `pos` of fetched bytes (`view`, `length` long) ends, from its header alone; -1
+ * when no complete batch starts there (the broker cut the last one short).
+ */
+export function batchEndAt(view: DataView, length: number, pos: number): number {
+  if (length - pos < RECORD_BATCH_OVERHEAD) return -1;
+  const end = pos + LOG_OVERHEAD + view.getInt32(pos + 8);
+  return end > length || end < pos + RECORD_BATCH_OVERHEAD ? -1 : end;
+}
+
+/** Decodes one complete batch (length and magic already checked) at byte `at` of `view`. */
 function decodeBatch(
   batch: Uint8Array,
   view: DataView,
