@@ -1,6 +1,6 @@
 /**
  * Decompressing ahead: the compressed batches of a fetched chunk whose codec has `decompressAsync` (gzip
- * through the runtime's zlib, where that is quicker than JavaScript) are decompressed in the background from
+ * through `DecompressionStream` on Bun and Workers) are decompressed in the background from
  * the chunk's arrival on. A reader that reaches a batch still under way waits for it as for a fetch (it is
  * woken when it is done), and decompresses it itself, as it does batches not started, should it take more
  * than `STALL_MS`. One budget per consumer bounds what is held decompressed ahead and how many batches are

@@ -84,8 +84,8 @@ export interface ConsumerOptions<K = Uint8Array | null, V = Uint8Array | null>
   /**
    * Most fetched bytes the consumer holds, buffered and asked for. Default `fetchMaxBytes`. It never asks
    * for more once this much is held or in flight (one oversized batch may exceed it, as Kafka always
-   * returns at least one batch). Compressed batches decompressed ahead of the reader (gzip on Deno, Bun
-   * and Workers) add at most as much again, and at most 32 MiB.
+   * returns at least one batch). Compressed batches decompressed ahead of the reader (gzip on Bun and
+   * Workers, or a codec of your own with `decompressAsync`) add at most as much again, and at most 32 MiB.
    */
   fetchBufferBytes?: number;
   /** "read_committed" hides records of aborted and open transactions. Default "read_uncommitted". */

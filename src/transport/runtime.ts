@@ -2,8 +2,8 @@
  * Run-time detection for Deno, Bun and Node: installed as the default adapter by `mod.ts` (importing this
  * module installs it), and the worker-thread adapter of parallel consumption likewise. Each runtime's
  * adapter is loaded on first use, so one runtime never loads another's module, and a client given its own
- * `adapter` loads none. Importing it also gives zstd its embedded libzstd bytes. The Workers entry does not
- * import this module.
+ * `adapter` loads none. Importing it also gives zstd its embedded libzstd bytes, and gzip node:zlib. The
+ * Workers entry does not import this module.
  */
 import "../codec/zstd-embedded.ts";
 import type { SocketAdapter } from "./socket.ts";
@@ -13,20 +13,26 @@ import { setDefaultWorkerAdapter, type WorkerAdapter } from "./worker.ts";
 
 export { defaultAdapter, detectRuntime, type RuntimeName };
 
+// Loaded at once, not awaited (a client given its own adapter gets it too); the adapters wait for it, so
+// that a client's first batch already has it. Until it is there, or if it cannot load, fflate works.
+const zlib: Promise<unknown> = detectRuntime() === "workerd"
+  ? Promise.resolve()
+  : import("../codec/gzip-zlib.ts").catch(() => undefined);
+
 /** The adapter for the runtime this is. */
 async function runtimeAdapter(): Promise<SocketAdapter> {
   switch (detectRuntime()) {
     case "deno":
-      return (await import("./deno.ts")).denoAdapter;
+      return (await Promise.all([import("./deno.ts"), zlib]))[0].denoAdapter;
     case "bun":
-      return (await import("./bun.ts")).bunAdapter;
+      return (await Promise.all([import("./bun.ts"), zlib]))[0].bunAdapter;
     case "workerd":
       throw new Error(
         "on Cloudflare Workers import the client's Workers entry (the package's `workerd` export or " +
           "workers.ts), whose default adapter uses cloudflare:sockets",
       );
     default:
-      return (await import("./node.ts")).nodeAdapter;
+      return (await Promise.all([import("./node.ts"), zlib]))[0].nodeAdapter;
   }
 }
 
