@@ -9,6 +9,7 @@ import { AdminBatchError } from "../../src/admin/batch.ts";
 import type { AclBinding } from "../../src/admin/types.ts";
 import { KafkaError } from "../../src/protocol/errors.ts";
 import { uniqueTopic } from "../helpers/broker.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 /** KAFKA_ACL_BOOTSTRAP: a broker with an authorizer. Without one this test fails; it never skips. */
 function aclBootstrap(): string {
@@ -19,19 +20,6 @@ function aclBootstrap(): string {
     "KAFKA_ACL_BOOTSTRAP is not set: it must name a broker with an authorizer (see the comment above)",
   );
   return b;
-}
-
-/** Retries `check` until it passes: ACL changes reach the authorizer through the metadata log. */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (performance.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 const key = (b: AclBinding) =>

@@ -10,19 +10,7 @@ import { Producer } from "../../src/producer/producer.ts";
 import { detectRuntime, type RuntimeName } from "../../src/transport/runtime.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { readTopic, run, start, text } from "./helpers.ts";
-
-/** Retries `check` until it passes or `timeoutMs` is over (the broker learns of a leaving member quickly). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (performance.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+import { eventually } from "../helpers/eventually.ts";
 
 test("examples/deno.ts on deno: prints exactly the records it wrote, read back in a group", async () => {
   const topic = uniqueTopic("ex-deno");
@@ -156,7 +144,7 @@ describe("Server-Sent Events examples", () => {
         await eventually(async () => {
           const [after] = await admin.describeGroups([group!]);
           assert.equal(after.members.length, 0, `group ${group} still has members after the client left`);
-        });
+        }, 15_000);
         await server.waitFor(/^client gone: consumer of group \S+ closed$/);
 
         server.child.kill("SIGTERM");

@@ -12,6 +12,7 @@ import { JoinGroup } from "../../src/protocol/messages/join-group.ts";
 import { SyncGroup } from "../../src/protocol/messages/sync-group.ts";
 import { LeaveGroup } from "../../src/protocol/messages/leave-group.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 /** The error of one item of a batch call, checked to be a KafkaError. */
 function itemError(e: unknown, key: string): KafkaError {
@@ -30,19 +31,6 @@ async function rejects(p: Promise<unknown>): Promise<unknown> {
     return e;
   }
   assert.fail("expected the call to fail");
-}
-
-/** Retries `check` until it passes (metadata reaches every broker a moment after a change). */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (performance.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 function entry(entries: ConfigEntry[], name: string): ConfigEntry {

@@ -14,6 +14,7 @@ import { defaultAdapter } from "../../src/transport/default.ts";
 import { ConnectionError, type Socket, type SocketAdapter } from "../../src/transport/socket.ts";
 import { bootstrap, uniqueTopic } from "../helpers/broker.ts";
 import { wrapSockets } from "../helpers/reset-adapter.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 /** Real sockets, except while `away`: then connecting fails at once, and `goAway()` closes the open ones. */
 function outage(): { adapter: SocketAdapter; goAway(): Promise<void>; comeBack(): void; refused(): number } {
@@ -82,8 +83,11 @@ describe("admin calls while the cluster is away", () => {
     assert.equal(made.name, topic);
     assert.equal(made.numPartitions, 2);
     assert.ok((await cluster).brokers.length >= 1);
-    const [described] = await admin.describeTopics([topic]);
-    assert.equal(described.partitions.length, 2);
+    // As after any creation, the broker's metadata may show the new topic a moment later.
+    await eventually(async () => {
+      const [described] = await admin.describeTopics([topic]);
+      assert.equal(described.partitions.length, 2);
+    });
   });
 
   it("a call that outlives defaultApiTimeoutMs fails with ApiTimeoutError, the last error as its cause", async () => {
