@@ -52,6 +52,33 @@ describe("gzip codec", () => {
     assert.equal(typeof gzipCodec.decompressAsync, detectRuntime() === "bun" ? "function" : "undefined");
   });
 
+  it("compresses off the JavaScript thread: zlib's thread pool on Node, CompressionStream on Bun", async () => {
+    await defaultAdapter();
+    const runtime = detectRuntime();
+    if (runtime === "deno") {
+      // Deno's stream compresses on the JavaScript thread, slower than its node:zlib there.
+      assert.equal(gzipCodec.compressAsync, undefined);
+      return;
+    }
+    const data = sample(100_000);
+    assert.deepEqual(gunzipSync(await gzipCodec.compressAsync!(data)), data);
+    // Which path it is: take the stream away.
+    const stream = globalThis.CompressionStream;
+    globalThis.CompressionStream = class {
+      constructor() {
+        throw new Error("no CompressionStream");
+      }
+    } as unknown as typeof CompressionStream;
+    try {
+      // A throw or a rejection: the producer takes either as the asynchronous path failing.
+      const packed = (async () => await gzipCodec.compressAsync!(data))();
+      if (runtime === "node") assert.deepEqual(gunzipSync(await packed), data);
+      else await assert.rejects(packed, /no CompressionStream/);
+    } finally {
+      globalThis.CompressionStream = stream;
+    }
+  });
+
   it("refuses data that inflates past what its trailer declares, on every path", async () => {
     await defaultAdapter();
     const packed = gzipSync(sample(20_000), { level: 6 });
