@@ -1,8 +1,7 @@
 /**
  * gzip compression (Kafka compression type 1) through the runtime's own zlib where it can be had: node:zlib
- * on the JavaScript thread when the runtime's set-up gives it (`useGzipBinding`), and the Web platform's
- * `CompressionStream` and `DecompressionStream` for large batches where those are quicker. fflate in
- * JavaScript otherwise.
+ * when the runtime's set-up gives it (`useGzipBinding`), and the Web platform's `CompressionStream` and
+ * `DecompressionStream` for large batches where those are quicker. fflate in JavaScript otherwise.
  */
 import { gunzipSync, gzipSync } from "fflate";
 import type { CompressionCodec } from "./codec.ts";
@@ -53,9 +52,9 @@ export function createGzipCodec(level: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = 6
 }
 
 /**
- * The runtime's zlib called directly on the JavaScript thread, where the runtime's set-up gives it (node:zlib
- * on Node, Deno and Bun: 2 to 10 times fflate's speed decompressing, 1.3 to 4 times compressing). Without it
- * fflate works.
+ * The runtime's zlib called directly, where the runtime's set-up gives it (node:zlib on Node, Deno and Bun: on
+ * the JavaScript thread 2 to 10 times fflate's speed decompressing, 1.3 to 4 times compressing). Without it
+ * fflate and the Web streams work.
  */
 export interface GzipBinding {
   /** gzip at `level`, mtime 0. */
@@ -68,7 +67,7 @@ export interface GzipBinding {
 
 let binding: GzipBinding | undefined;
 
-/** Makes every gzip codec's synchronous paths use `b` (or fflate again, given undefined). */
+/** Makes every gzip codec use `b` (or fflate and the Web streams again, given undefined). */
 export function useGzipBinding(b: GzipBinding | undefined): void {
   binding = b;
 }
