@@ -26,7 +26,7 @@ import snappyjsPackage from "snappyjs";
 import zstdCodecPackage from "zstd-codec";
 import { initCrc32c } from "../src/codec/crc32c.ts";
 import { gzipCodec } from "../src/codec/gzip.ts";
-import "../src/codec/gzip-zlib.ts";
+import "../src/transport/gzip-zlib.ts";
 import { lz4Codec } from "../src/codec/lz4.ts";
 import { snappyCodec } from "../src/codec/snappy.ts";
 import { initZstd, zstdCodec } from "../src/codec/zstd.ts";

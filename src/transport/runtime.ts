@@ -13,26 +13,27 @@ import { setDefaultWorkerAdapter, type WorkerAdapter } from "./worker.ts";
 
 export { defaultAdapter, detectRuntime, type RuntimeName };
 
-// Loaded at once, not awaited (a client given its own adapter gets it too); the adapters wait for it, so
+// Loaded at once, not awaited (a client given its own adapter gets it too); the adapter waits for it, so
 // that a client's first batch already has it. Until it is there, or if it cannot load, fflate works.
 const zlib: Promise<unknown> = detectRuntime() === "workerd"
   ? Promise.resolve()
-  : import("../codec/gzip-zlib.ts").catch(() => undefined);
+  : import("./gzip-zlib.ts").catch(() => undefined);
 
 /** The adapter for the runtime this is. */
 async function runtimeAdapter(): Promise<SocketAdapter> {
+  await zlib;
   switch (detectRuntime()) {
     case "deno":
-      return (await Promise.all([import("./deno.ts"), zlib]))[0].denoAdapter;
+      return (await import("./deno.ts")).denoAdapter;
     case "bun":
-      return (await Promise.all([import("./bun.ts"), zlib]))[0].bunAdapter;
+      return (await import("./bun.ts")).bunAdapter;
     case "workerd":
       throw new Error(
         "on Cloudflare Workers import the client's Workers entry (the package's `workerd` export or " +
           "workers.ts), whose default adapter uses cloudflare:sockets",
       );
     default:
-      return (await Promise.all([import("./node.ts"), zlib]))[0].nodeAdapter;
+      return (await import("./node.ts")).nodeAdapter;
   }
 }
 

@@ -11,7 +11,7 @@ import { createGzipCodec, type GzipBinding, gzipCodec, useGzipBinding } from "..
  * the set-up installs it: importing the module installs it too.
  */
 async function installed(): Promise<GzipBinding> {
-  return (await import("../../src/codec/gzip-zlib.ts")).zlibGzipBinding;
+  return (await import("../../src/transport/gzip-zlib.ts")).zlibGzipBinding;
 }
 
 /** Half text, half noise: compresses, but not to nothing. */

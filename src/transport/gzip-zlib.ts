@@ -1,10 +1,11 @@
 /**
- * gzip through node:zlib, which Node, Deno and Bun all provide: their set-up (`src/transport/runtime.ts`)
- * imports this module; the Workers entry does not.
+ * gzip through node:zlib, which Node, Deno and Bun all provide: their set-up (`runtime.ts`) imports this
+ * module; the Workers entry does not. It lives with the runtimes' adapters, the codec (src/codec/gzip.ts)
+ * using only what it is handed.
  */
 import { gunzipSync, gzip, gzipSync } from "node:zlib";
-import { detectRuntime } from "../transport/detect.ts";
-import { type GzipBinding, useGzipBinding } from "./gzip.ts";
+import { type GzipBinding, useGzipBinding } from "../codec/gzip.ts";
+import { detectRuntime } from "./detect.ts";
 
 /** node:zlib's gzip and gunzip. */
 export const zlibGzipBinding: GzipBinding = {
